@@ -1,0 +1,222 @@
+"""The ``tagwire`` command: add, feeds, fetch, serve (the default), demo, tags, opml."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine
+
+from tagwire.errors import ConfigError, InvalidInput, TagwireError
+from tagwire.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+console = Console(stderr=False)
+errors = Console(stderr=True)
+
+
+class Context:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from tagwire.store import open_store
+
+            self._engine = open_store(self.settings.database_url)
+        return self._engine
+
+
+def reports_errors(func: F) -> F:
+    """Our errors end the command with one line: exit 2 for bad input, 1 otherwise."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (InvalidInput, ConfigError) as exc:
+            errors.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+            sys.exit(2)
+        except TagwireError as exc:
+            errors.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--db", "database_url", metavar="URL", help="Database URL (env TAGWIRE_DATABASE_URL)."
+)
+@click.option("-v", "--verbose", count=True, help="Log each feed update (-vv for debug).")
+@click.version_option(package_name="tagwire")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None, verbose: int) -> None:
+    """Follow the news as hashtags."""
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = Settings.from_env(database_url=database_url)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    ctx.obj = Context(settings)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(serve)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.pass_obj
+@reports_errors
+def add(obj: Context, sources: tuple[str, ...]) -> None:
+    """Subscribe to feeds, sites (autodiscovered) or OPML files."""
+    from tagwire.subscribe import subscribe_all
+
+    results = asyncio.run(subscribe_all(obj.settings, obj.engine, list(sources)))
+    for sub in results:
+        state = "subscribed" if sub.created else "already subscribed"
+        console.print(
+            f"{state}: {sub.url}" + (f"  ({sub.title})" if sub.title else ""), highlight=False
+        )
+        if sub.warning:
+            errors.print(f"  warning: {sub.warning}", highlight=False)
+
+
+@cli.command()
+@click.pass_obj
+@reports_errors
+def feeds(obj: Context) -> None:
+    """List feeds with their state and last error."""
+    from tagwire.store.feeds import list_feeds
+
+    rows = list_feeds(obj.engine)
+    table = Table("id", "outlet", "url", "status", "errors", "articles", "next check", "last error")
+    for r in rows:
+        table.add_row(
+            str(r.id),
+            r.outlet,
+            r.url,
+            r.last_status or "new",
+            str(r.error_count),
+            str(r.article_count),
+            r.next_check_at.strftime("%Y-%m-%d %H:%M"),
+            r.last_error or "",
+        )
+    console.print(table if rows else "No feeds yet: tagwire add URL")
+
+
+@cli.command()
+@click.option("--all", "everything", is_flag=True, help="Check every feed now, due or not.")
+@click.pass_obj
+@reports_errors
+def fetch(obj: Context, everything: bool) -> None:
+    """Poll every due feed once, then exit."""
+    outcomes, seconds = run_fetch(obj, everything, show_progress=True)
+    new = sum(o.new for o in outcomes)
+    updated = sum(o.updated for o in outcomes)
+    failed = [o for o in outcomes if o.status == "error"]
+    rate = (new + updated) / seconds if seconds > 0 else 0.0
+    console.print(
+        f"{len(outcomes)} feeds, {new} new and {updated} updated articles, {len(failed)} errors"
+        f" in {seconds:.1f}s ({rate:.1f} articles/s)",
+        highlight=False,
+    )
+    for o in failed:
+        errors.print(f"  feed {o.feed_id} {o.url}: {o.error}", highlight=False)
+
+
+def run_fetch(obj: Context, everything: bool, show_progress: bool) -> tuple[list, float]:  # type: ignore[type-arg]
+    from datetime import UTC, datetime
+
+    from tagwire.schedule import update_due_feeds
+    from tagwire.store.feeds import due_feeds, make_all_due
+
+    if everything:
+        make_all_due(obj.engine)
+    due = due_feeds(obj.engine, datetime.now(UTC))
+    started = time.perf_counter()
+    columns = (TextColumn("fetching"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=errors, disable=not show_progress or not due) as progress:
+        task = progress.add_task("feeds", total=len(due))
+        outcomes = asyncio.run(
+            update_due_feeds(obj.settings, obj.engine, lambda _o: progress.advance(task), feeds=due)
+        )
+    return outcomes, time.perf_counter() - started
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-workers", is_flag=True, help="Serve the web only; fetch elsewhere.")
+@click.pass_obj
+@reports_errors
+def serve(obj: Context, host: str, port: int, no_workers: bool) -> None:
+    """Serve the web app, with the in-process feed scheduler."""
+    run_web(obj, host, port, workers=not no_workers)
+
+
+def run_web(
+    obj: Context, host: str, port: int, *, workers: bool, banner: str | None = None
+) -> None:
+    import uvicorn
+
+    from tagwire.web import create_app
+
+    app = create_app(obj.settings, obj.engine, workers=workers, banner=banner)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Ingest the sample and exit.")
+@click.pass_context
+@reports_errors
+def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
+    """Ingest the bundled sample outlets through the real pipeline, then serve the site."""
+    from tagwire.demo.run import run_demo
+
+    run_demo(ctx, host=host, port=port, serve=not no_serve)
+
+
+@cli.command()
+@click.option("--limit", default=30, show_default=True, type=int)
+@click.option("--days", type=int, help="Only articles of the last N days.")
+@click.pass_obj
+@reports_errors
+def tags(obj: Context, limit: int, days: int | None) -> None:
+    """Top tags, by number of articles."""
+    from tagwire.store.reads import top_tags
+
+    table = Table("tag", "kind", "articles", "page")
+    for tag in top_tags(obj.engine, limit=limit, days=days):
+        table.add_row("#" + tag.label, tag.kind, str(tag.article_count), f"/tags/{tag.slug}")
+    console.print(table)
+
+
+@cli.command()
+@click.pass_obj
+@reports_errors
+def opml(obj: Context) -> None:
+    """Export the subscriptions as OPML on standard output."""
+    from tagwire.feeds import write_opml
+    from tagwire.store.feeds import list_feeds
+
+    click.echo(
+        write_opml((f.url, f.title or f.outlet, None) for f in list_feeds(obj.engine)), nl=False
+    )
+
+
+def main() -> None:
+    cli(prog_name="tagwire")

@@ -1,0 +1,52 @@
+"""``tagwire demo``: the sample site on loopback -> add -> fetch -> the site, on its own
+SQLite file (recreated each run, so the demo never mixes with your own subscriptions)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+import platformdirs
+from sqlalchemy.engine import make_url
+
+from tagwire.demo.server import SampleSite
+
+BANNER = "Demo: the outlets and articles here are sample data written for tagwire, not real news."
+
+
+def demo_database_url() -> str:
+    path = Path(platformdirs.user_data_dir("tagwire", appauthor=False)) / "demo.sqlite3"
+    return f"sqlite:///{path}"
+
+
+def run_demo(ctx: click.Context, *, host: str, port: int, serve: bool) -> None:
+    from tagwire.cli import Context, console, run_fetch, run_web
+    from tagwire.subscribe import subscribe_all
+
+    parent: Context = ctx.obj
+    explicit = ctx.find_root().params.get("database_url")
+    url = explicit or demo_database_url()
+    if not explicit:
+        remove_sqlite_file(url)
+    obj = Context(parent.settings.replace(database_url=url, allow_private_networks=True))
+    with SampleSite() as site:
+        console.print(f"sample outlets at {site.base_url}  (database: {url})", highlight=False)
+        asyncio.run(subscribe_all(obj.settings, obj.engine, site.feed_urls))
+        outcomes, seconds = run_fetch(obj, everything=False, show_progress=True)
+        new = sum(o.new for o in outcomes)
+        console.print(
+            f"ingested {new} articles from {len(outcomes)} feeds in {seconds:.1f}s"
+            f" ({new / seconds if seconds else 0:.1f} articles/s)",
+            highlight=False,
+        )
+        if serve:
+            console.print(f"open http://{host}:{port}/tags/azawad", highlight=False)
+            run_web(obj, host, port, workers=False, banner=BANNER)
+
+
+def remove_sqlite_file(url: str) -> None:
+    database = make_url(url).database
+    if database:
+        for suffix in ("", "-wal", "-shm"):
+            Path(database + suffix).unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""Enrich stage: language, tags (NER + known aliases + salience) and category."""

@@ -1,0 +1,78 @@
+"""Every error tagwire raises on purpose.
+
+    TagwireError
+     +-- ConfigError            a setting is missing or malformed (stops start-up)
+     +-- InvalidInput           a URL or OPML file given by the user cannot be used
+     +-- FetchError             the HTTP fetch failed
+     |    +-- BlockedAddress    the host resolves to a private or loopback address
+     |    +-- FetchTimeout      connect, read or total time limit
+     |    +-- TooManyRedirects  more hops than allowed, or a redirect loop
+     |    +-- ResponseTooLarge  the body passed the size cap
+     |    +-- HTTPStatusError   the server answered 4xx or 5xx
+     +-- FeedError              the body is not a feed we can read
+     |    +-- NotAFeed          HTML or another document where a feed was expected
+     +-- ExtractError           no article text could be extracted from a page
+     +-- StoreError             the database refused an operation
+
+Foreign errors (httpx, feedparser, trafilatura, SQLAlchemy) are translated into these at
+exactly one boundary each, with ``raise ... from exc``.
+"""
+
+from __future__ import annotations
+
+
+class TagwireError(Exception):
+    """Root of every error tagwire raises on purpose."""
+
+
+class ConfigError(TagwireError):
+    """A setting is missing or malformed."""
+
+
+class InvalidInput(TagwireError):
+    """A URL or file given by the user cannot be used."""
+
+
+class FetchError(TagwireError):
+    """An HTTP fetch failed."""
+
+    def __init__(self, message: str, *, url: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class BlockedAddress(FetchError):
+    """The host resolves to an address tagwire refuses to contact."""
+
+
+class FetchTimeout(FetchError):
+    """A connect, read or total time limit was reached."""
+
+
+class TooManyRedirects(FetchError):
+    """Too many redirect hops, or a redirect loop."""
+
+
+class ResponseTooLarge(FetchError):
+    """The body grew past the configured cap."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status."""
+
+
+class FeedError(TagwireError):
+    """The body could not be read as a feed."""
+
+
+class NotAFeed(FeedError):
+    """The body is a document of another kind, typically an HTML page."""
+
+
+class ExtractError(TagwireError):
+    """No article text could be extracted from a page."""
+
+
+class StoreError(TagwireError):
+    """The database refused an operation."""

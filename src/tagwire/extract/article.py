@@ -1,0 +1,117 @@
+"""Article text and metadata out of a page, with trafilatura (``favor_precision=True``).
+
+Publisher metadata that trafilatura reduces (a full publication timestamp, the section,
+the canonical URL) is read from the page's ``<meta>`` and ``<link>`` first. trafilatura's
+failures become ``ExtractError`` here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import trafilatura
+from lxml.html import HtmlElement
+
+from tagwire.errors import ExtractError
+from tagwire.feeds.text import normalise_space
+from tagwire.models import ExtractedPage
+
+MIN_TEXT_CHARS = 80
+_CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.I)
+_META_KEYS = {
+    "article:published_time": "published",
+    "og:published_time": "published",
+    "datepublished": "published",
+    "date": "published",
+    "dc.date.issued": "published",
+    "article:section": "section",
+    "og:site_name": "sitename",
+    "article:tag": "tag",
+    "news_keywords": "tag",
+}
+
+
+def extract_page(body: bytes, *, url: str, content_type: str = "") -> ExtractedPage:
+    """Extract one page; raise ``ExtractError`` when no article text is found."""
+    tree = trafilatura.load_html(decode_body(body, content_type))
+    if tree is None:
+        raise ExtractError("page is not parseable HTML")
+    meta = read_meta(tree, url)
+    try:
+        doc = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            favor_precision=True,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            deduplicate=False,
+        )
+    except (ValueError, TypeError, AttributeError) as exc:  # trafilatura on broken trees
+        raise ExtractError(f"extraction failed: {exc}") from exc
+    text = normalise_space(getattr(doc, "text", None) or "") if doc is not None else ""
+    if len(text) < MIN_TEXT_CHARS:
+        raise ExtractError("no article text found on the page")
+    assert doc is not None
+    return ExtractedPage(
+        text=text,
+        title=normalise_space(doc.title or "") or None,
+        author=doc.author or None,
+        published_at=parse_timestamp(meta.get("published")) or parse_timestamp(doc.date),
+        sitename=meta.get("sitename") or doc.sitename or None,
+        section=meta.get("section") or _first(doc.categories),
+        tags=tuple(meta.get("tags", ())) or tuple(doc.tags or ()),
+        language=doc.language or None,
+        canonical_url=meta.get("canonical"),
+        description=doc.description or None,
+    )
+
+
+def decode_body(body: bytes, content_type: str) -> str | bytes:
+    """Decode with the declared charset when it works; otherwise let trafilatura detect."""
+    match = _CHARSET.search(content_type)
+    if match:
+        try:
+            return body.decode(match.group(1))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return body
+
+
+def read_meta(tree: HtmlElement, url: str) -> dict[str, Any]:
+    meta: dict[str, Any] = {"tags": []}
+    for node in tree.iter("meta"):
+        key = (node.get("property") or node.get("name") or node.get("itemprop") or "").lower()
+        field = _META_KEYS.get(key)
+        value = normalise_space(node.get("content") or "")
+        if not field or not value:
+            continue
+        if field == "tag":
+            meta["tags"].extend(t.strip() for t in value.split(",") if t.strip())
+        else:
+            meta.setdefault(field, value)
+    for node in tree.iter("link"):
+        if (node.get("rel") or "").lower() == "canonical" and node.get("href"):
+            meta["canonical"] = urljoin(url, node.get("href", "").strip())
+            break
+    return meta
+
+
+def parse_timestamp(value: str | None) -> datetime | None:
+    """An ISO 8601 date or timestamp as UTC; naive values are taken as UTC."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _first(values: list[str] | None) -> str | None:
+    return next((v for v in values or () if v and v.strip()), None)

@@ -1,0 +1,90 @@
+"""JSON Feed 1.0 and 1.1 (https://jsonfeed.org/version/1.1): plain JSON, read by hand."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from tagwire.errors import FeedError
+from tagwire.feeds.text import html_to_text, normalise_space
+from tagwire.models import FeedEntry, ParsedFeed
+
+JSON_FEED_VERSION_PREFIX = "https://jsonfeed.org/version/"
+
+
+def looks_like_json_feed(body: bytes, content_type: str) -> bool:
+    ct = content_type.lower()
+    if "feed+json" in ct:
+        return True
+    head = body[:1024].lstrip()
+    return head.startswith(b"{") and b"jsonfeed.org/version" in body[:4096]
+
+
+def parse_json_feed(body: bytes, *, url: str) -> ParsedFeed:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FeedError(f"malformed JSON Feed: {exc}") from None
+    if not isinstance(data, dict) or not str(data.get("version", "")).startswith(
+        JSON_FEED_VERSION_PREFIX
+    ):
+        raise FeedError("JSON document is not a JSON Feed (no jsonfeed.org version)")
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise FeedError("JSON Feed has no items list")
+    base = _text(data.get("feed_url")) or url
+    entries = tuple(e for e in (_item(item, base) for item in items) if e is not None)
+    return ParsedFeed(
+        kind="json",
+        title=normalise_space(_text(data.get("title"))) or url,
+        site_url=_text(data.get("home_page_url")) or None,
+        language=_text(data.get("language")) or None,
+        entries=entries,
+    )
+
+
+def _item(item: Any, base: str) -> FeedEntry | None:
+    if not isinstance(item, dict):
+        return None
+    link = urljoin(base, _text(item.get("url"))) if item.get("url") else ""
+    guid = _text(item.get("id")) or link
+    if not guid:
+        return None
+    content = _text(item.get("content_html")) or _text(item.get("content_text"))
+    summary = html_to_text(content) or normalise_space(_text(item.get("summary")))
+    tags = item.get("tags") if isinstance(item.get("tags"), list) else []
+    return FeedEntry(
+        guid=guid,
+        url=link,
+        title=normalise_space(_text(item.get("title"))),
+        summary=summary,
+        published_at=parse_rfc3339(_text(item.get("date_published") or item.get("date_modified"))),
+        author=_author(item),
+        categories=tuple(t for t in tags if isinstance(t, str) and t.strip()),
+    )
+
+
+def _author(item: dict[str, Any]) -> str | None:
+    authors = item.get("authors") or (
+        [item["author"]] if isinstance(item.get("author"), dict) else []
+    )
+    names = [_text(a.get("name")) for a in authors if isinstance(a, dict) and a.get("name")]
+    return ", ".join(names) or None
+
+
+def parse_rfc3339(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""

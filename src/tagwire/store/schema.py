@@ -1,0 +1,137 @@
+"""The tables, declared once with SQLAlchemy Core. Migrations create them; queries use them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every engine (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use UTC-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+outlets = Table(
+    "outlets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("slug", String(300), nullable=False, unique=True),
+    Column("homepage", Text),
+    Column("language", String(16)),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("outlet_id", Integer, ForeignKey("outlets.id"), nullable=False),
+    Column("title", Text),
+    Column("site_url", Text),
+    Column("kind", String(16)),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("next_check_at", UTCDateTime(), nullable=False),
+    Column("last_checked_at", UTCDateTime()),
+    Column("last_status", String(32)),
+    Column("last_error", Text),
+    Column("error_count", Integer, nullable=False, default=0),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_feeds_next_check_at", "next_check_at"),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("outlet_id", Integer, ForeignKey("outlets.id"), nullable=False),
+    Column("feed_id", Integer, ForeignKey("feeds.id"), nullable=False),
+    Column("guid", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("canonical_url", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("author", Text),
+    Column("summary", Text, nullable=False, default=""),
+    Column("text", Text, nullable=False, default=""),
+    Column("language", String(16)),
+    Column("section", Text),
+    Column("category", String(32)),
+    Column("publisher_tags", JSON, nullable=False, default=list),
+    Column("extraction_status", String(16), nullable=False),
+    Column("extraction_error", Text),
+    Column("entry_hash", String(64), nullable=False, default=""),
+    Column("published_at", UTCDateTime(), nullable=False),
+    Column("fetched_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("feed_id", "guid", name="uq_articles_feed_guid"),
+    Index("ix_articles_canonical_url", "canonical_url"),
+    Index("ix_articles_published", "published_at", "id"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("label", String(200), nullable=False),
+    Column("slug", String(200), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("article_count", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+tag_aliases = Table(
+    "tag_aliases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tag_id", Integer, ForeignKey("tags.id", ondelete="CASCADE"), nullable=False),
+    Column("alias", String(300), nullable=False),
+    UniqueConstraint("tag_id", "alias", name="uq_tag_aliases_tag_alias"),
+)
+
+article_tags = Table(
+    "article_tags",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", Integer, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Column("salience", Float, nullable=False),
+    Column("mentions", Integer, nullable=False),
+    Column("published_at", UTCDateTime(), nullable=False),
+    Index("ix_article_tags_tag_published", "tag_id", "published_at", "article_id"),
+)

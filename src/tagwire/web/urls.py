@@ -1,0 +1,25 @@
+"""Every URL the site links to, built in one place (templates never build URLs by hand)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from tagwire.store.reads import Cursor
+
+
+def tag_url(slug: str, fmt: str | None = None, cursor: Cursor | None = None) -> str:
+    path = f"/tags/{slug}" + (f".{fmt}" if fmt else "")
+    return path + (f"?{urlencode({'cursor': cursor.encode()})}" if cursor else "")
+
+
+def article_url(article_id: int) -> str:
+    return f"/articles/{article_id}"
+
+
+def home_url(cursor: Cursor | None = None) -> str:
+    return "/" + (f"?{urlencode({'cursor': cursor.encode()})}" if cursor else "")
+
+
+def api_tag_articles_url(slug: str, cursor: Cursor | None = None) -> str:
+    path = f"/api/v1/tags/{slug}/articles"
+    return path + (f"?{urlencode({'cursor': cursor.encode()})}" if cursor else "")

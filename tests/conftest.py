@@ -1,0 +1,77 @@
+"""Shared fixtures: settings on a temporary SQLite file, the NER models once per session,
+the CLI with its environment, and loopback feeds served by the tests themselves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine
+
+from tagwire.cli import cli
+from tagwire.enrich.entities import EntityRecognizer
+from tagwire.enrich.gazetteer import load_gazetteer
+from tagwire.enrich.tagging import Tagger
+from tagwire.settings import Settings
+from tagwire.store import open_store
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'tagwire.sqlite3'}"
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings.from_env(
+        {}, database_url=db_url, allow_private_networks=True, fetch_timeout=5.0
+    )
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Engine:
+    return open_store(settings.database_url)
+
+
+@pytest.fixture(scope="session")
+def recognizer() -> EntityRecognizer:
+    settings = Settings.from_env({})
+    return EntityRecognizer({"en": settings.spacy_model_en, "fr": settings.spacy_model_fr})
+
+
+@pytest.fixture(scope="session")
+def tagger(recognizer: EntityRecognizer) -> Tagger:
+    return Tagger(load_gazetteer(), recognizer, max_tags=15)
+
+
+class Tagwire:
+    """Runs ``tagwire ...`` in-process against the test's database."""
+
+    def __init__(self, db_url: str) -> None:
+        self.env = {
+            "TAGWIRE_DATABASE_URL": db_url,
+            "TAGWIRE_ALLOW_PRIVATE_NETWORKS": "1",
+            "TAGWIRE_FETCH_TIMEOUT": "3",
+        }
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        runner = CliRunner()
+        return runner.invoke(
+            cli, list(args), env={**self.env, **(env or {})}, catch_exceptions=False
+        )
+
+
+@pytest.fixture
+def tagwire(db_url: str) -> Tagwire:
+    return Tagwire(db_url)
+
+
+@pytest.fixture
+def seed_path() -> Path:
+    path = SHARED / "seed" / "latest-news-azawad.txt"
+    if not path.is_file():
+        pytest.skip("../shared/seed is absent")
+    return path
