@@ -75,3 +75,16 @@ def seed_path() -> Path:
     if not path.is_file():
         pytest.skip("../shared/seed is absent")
     return path
+
+
+@pytest.fixture
+def site():
+    """A threaded loopback HTTP server (a slow handler must not hold up the others)."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()

@@ -136,7 +136,7 @@ def fetch(obj: Context, everything: bool) -> None:
         errors.print(f"  feed {o.feed_id} {o.url}: {o.error}", highlight=False)
 
 
-def run_fetch(obj: Context, everything: bool, show_progress: bool) -> tuple[list, float]:  # type: ignore[type-arg]
+def run_fetch(obj: Context, everything: bool, show_progress: bool) -> tuple[list, float]:
     from datetime import UTC, datetime
 
     from tagwire.schedule import update_due_feeds

@@ -190,7 +190,7 @@ class Pipeline:
             return None, str(exc)
         return page, None
 
-    async def _in_thread(self, func, *args, **kwargs):  # type: ignore[no-untyped-def]
+    async def _in_thread(self, func, *args, **kwargs):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._cpu, partial(func, *args, **kwargs))
 

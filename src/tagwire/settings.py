@@ -133,7 +133,8 @@ def _parse(name: str, raw: str, type_name: str) -> Any:
         if type_name == "float":
             return float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a {type_name}, got {raw!r}") from None
+        expected = {"bool": "true or false", "int": "a whole number", "float": "a number"}
+        raise ConfigError(f"{name} must be {expected[type_name]}, got {raw!r}") from None
     return raw
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from tagwire.errors import FeedError, FetchError, InvalidInput, NotAFeed
+from tagwire.errors import BlockedAddress, FeedError, FetchError, InvalidInput, NotAFeed
 from tagwire.feeds import find_feed_links, parse_feed, read_opml
 from tagwire.fetch import Fetcher, check_url
 from tagwire.models import FetchResult, ParsedFeed
@@ -77,6 +77,8 @@ async def subscribe(
     url = check_url(url)
     try:
         result = await fetcher.fetch_feed(url)
+    except BlockedAddress as exc:
+        raise InvalidInput(str(exc)) from None
     except FetchError as exc:
         return _store(engine, url, title, None, warning=f"not checked now ({exc}); will retry")
     if result.body.lstrip()[:200].lower().find(OPML_SNIFF) >= 0:

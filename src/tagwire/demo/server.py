@@ -50,6 +50,7 @@ class SampleSite:
     """A threaded HTTP server with the sample; ``with SampleSite() as site: site.feed_urls``."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
         self.sample = Sample.load()
         handler = type("Handler", (SampleHandler,), {"sample": self.sample})
         self.server = ThreadingHTTPServer((host, port), handler)
@@ -57,8 +58,7 @@ class SampleSite:
 
     @cached_property
     def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.host}:{self.server.server_port}"
 
     @property
     def feed_urls(self) -> list[str]:
@@ -81,7 +81,7 @@ class SampleHandler(BaseHTTPRequestHandler):
         outlet = self.sample.outlets.get(parts[0]) if parts else None
         if outlet is None:
             return self._send(404, "text/plain", b"not found")
-        base = f"http://{self.headers.get('Host', 'localhost')}"
+        base = "http://" + str(self.headers.get("Host", "localhost"))
         if len(parts) == 1:
             return self._send(200, "text/html; charset=utf-8", homepage(self.sample, outlet, base))
         if parts[1:] == ["feed"]:
@@ -256,7 +256,8 @@ def page_shell(outlet: dict[str, Any], body: str, *, head: str, title: str, noti
         f'<!doctype html><html lang="{outlet["language"]}"><head><meta charset="utf-8">'
         f"<title>{escape(title)} | {escape(outlet['name'])}</title>{head}</head><body>"
         f'<header><a href="/{outlet["key"]}/">{escape(outlet["name"])}</a>'
-        '<nav><a href="#">Home</a> <a href="#">Politics</a> <a href="#">Business</a> <a href="#">Sport</a> '
+        '<nav><a href="#">Home</a> <a href="#">Politics</a> <a href="#">Business</a> '
+        '<a href="#">Sport</a> '
         '<a href="#">Subscribe</a></nav></header>'
         f"<main>{body}</main>"
         f"<footer><p>{escape(notice)}</p><p>Contact · Privacy · Terms</p></footer></body></html>"

@@ -65,24 +65,23 @@ class EntityRecognizer:
             return self._loaded[language]
 
 
+# Everything a stock pipeline carries besides NER. Not loading them matters: the French
+# lemmatizer alone takes seconds to load.
+NOT_NEEDED = ["tagger", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"]
+
+
 def load_ner(name: str) -> Any:
-    try:
-        nlp = spacy.load(name)
-    except OSError as exc:
-        raise ConfigError(
-            f"spaCy model {name!r} is not installed (pip install the model's package,"
-            " or set TAGWIRE_SPACY_MODEL_EN / TAGWIRE_SPACY_MODEL_FR)"
-        ) from exc
-    keep = {"ner", *_listened_to(nlp)}
-    nlp.select_pipes(enable=[name for name in nlp.pipe_names if name in keep])
-    return nlp
-
-
-def _listened_to(nlp: Any) -> set[str]:
-    ner = nlp.get_pipe("ner")
-    listened = set()
-    for name, component in nlp.pipeline:
-        listeners = getattr(component, "listening_components", None) or []
-        if "ner" in listeners or (component is not ner and name in ("tok2vec", "transformer")):
-            listened.add(name)
-    return listened
+    """The named pipeline with NER only, plus its shared tok2vec when NER listens to it."""
+    for exclude in ([*NOT_NEEDED, "tok2vec"], NOT_NEEDED):
+        try:
+            nlp = spacy.load(name, exclude=exclude)
+            nlp("Probe.")  # a NER that listens to an excluded tok2vec fails here
+            return nlp
+        except OSError as exc:
+            raise ConfigError(
+                f"spaCy model {name!r} is not installed (pip install the model's package,"
+                " or set TAGWIRE_SPACY_MODEL_EN / TAGWIRE_SPACY_MODEL_FR)"
+            ) from exc
+        except (ValueError, KeyError):
+            continue
+    raise ConfigError(f"spaCy model {name!r} has no usable NER component")

@@ -27,6 +27,7 @@ DEMONYM_WEIGHT = 0.75
 KNOWN_FACTOR = 2.0  # a reviewed or already-seen tag beats a one-off NER guess
 MIN_SCORE = 1.5
 MAX_NAME_WORDS = 6
+MAX_EXPANSION_WORDS = 10
 
 _ACRONYM = re.compile(r"\(\s*([A-Z](?=[a-z]*[A-Z])[A-Za-z]{1,9})\s*\)")
 _CONNECTORS = frozenset(
@@ -127,7 +128,7 @@ def acronym_gazetteer(document: str, gazetteer: Gazetteer) -> Gazetteer:
     local = Gazetteer()
     for match in _ACRONYM.finditer(document):
         acronym = match.group(1)
-        expansion = expansion_before(document, match.start())
+        expansion = expansion_before(document, match.start(), acronym)
         if not expansion or gazetteer.lookup(acronym) is not None:
             continue
         tag = gazetteer.lookup(expansion) or known(acronym, "organisation")
@@ -135,8 +136,9 @@ def acronym_gazetteer(document: str, gazetteer: Gazetteer) -> Gazetteer:
     return local
 
 
-def expansion_before(document: str, end: int) -> str | None:
-    """The capitalised phrase right before ``end``, through connectors like "of the"."""
+def expansion_before(document: str, end: int, acronym: str = "") -> str | None:
+    """The capitalised phrase right before ``end``, through connectors like "of the",
+    trimmed to the words whose initials spell ``acronym`` when they do."""
     words = document[max(0, end - 120) : end].split()
     phrase: list[str] = []
     for word in reversed(words):
@@ -147,11 +149,28 @@ def expansion_before(document: str, end: int) -> str | None:
         if not capitalised and bare.lower() not in _CONNECTORS:
             break
         phrase.insert(0, bare)
-        if len(phrase) > 8:
+        if len(phrase) > MAX_EXPANSION_WORDS + 2:
             return None
+    phrase = trim_to_initials(phrase, acronym)
     while phrase and phrase[0].lower() in _CONNECTORS:
         phrase.pop(0)
-    return clean_name(" ".join(phrase)) if len(phrase) >= 2 else None
+    return clean_name(" ".join(phrase)) if 2 <= len(phrase) <= MAX_EXPANSION_WORDS else None
+
+
+def trim_to_initials(phrase: list[str], acronym: str) -> list[str]:
+    """ "Fighters of the Coalition for the Defence of the Oasis" + CDO -> from "Coalition"."""
+    letters = "".join(c for c in acronym if c.isupper())
+    content = [i for i, word in enumerate(phrase) if word.lower() not in _CONNECTORS]
+    for start in range(len(content)):
+        initials = "".join(_initial(phrase[i]) for i in content[start:])
+        if initials == letters:
+            return phrase[content[start] :]
+    return phrase
+
+
+def _initial(word: str) -> str:
+    capitalised = next((part for part in word.split("-") if part[:1].isupper()), word)
+    return capitalised[:1].upper()
 
 
 def drop_nested(matches: list[AliasMatch]) -> list[AliasMatch]:

@@ -48,13 +48,16 @@ def parse_json_feed(body: bytes, *, url: str) -> ParsedFeed:
 def _item(item: Any, base: str) -> FeedEntry | None:
     if not isinstance(item, dict):
         return None
-    link = urljoin(base, _text(item.get("url"))) if item.get("url") else ""
-    guid = _text(item.get("id")) or link
+    url = _text(item.get("url"))
+    link = urljoin(base, url) if url else ""
+    guid = _item_id(item.get("id")) or link
     if not guid:
         return None
     content = _text(item.get("content_html")) or _text(item.get("content_text"))
     summary = html_to_text(content) or normalise_space(_text(item.get("summary")))
-    tags = item.get("tags") if isinstance(item.get("tags"), list) else []
+    tags = item.get("tags")
+    if not isinstance(tags, list):
+        tags = []
     return FeedEntry(
         guid=guid,
         url=link,
@@ -67,11 +70,18 @@ def _item(item: Any, base: str) -> FeedEntry | None:
 
 
 def _author(item: dict[str, Any]) -> str | None:
-    authors = item.get("authors") or (
-        [item["author"]] if isinstance(item.get("author"), dict) else []
-    )
-    names = [_text(a.get("name")) for a in authors if isinstance(a, dict) and a.get("name")]
-    return ", ".join(names) or None
+    authors = item.get("authors")
+    if not isinstance(authors, list) or not authors:
+        authors = [item.get("author")]  # JSON Feed 1.0 had a single "author" object
+    names = [_text(a.get("name")) for a in authors if isinstance(a, dict)]
+    return ", ".join(name for name in names if name) or None
+
+
+def _item_id(value: Any) -> str:
+    # The spec asks readers to coerce an id given as a number to a string.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return _text(value)
 
 
 def parse_rfc3339(value: str) -> datetime | None:

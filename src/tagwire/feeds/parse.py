@@ -35,18 +35,24 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
     )
     # feedparser leaves out "version" altogether for an empty body.
     version = str(parsed.get("version") or "")
-    if not version and not parsed.entries:
+    if not parsed.entries and (not version or _is_broken(parsed)):
         raise _not_a_feed(body, content_type, parsed.get("bozo_exception"))
     kind = next((k for prefix, k in _KINDS.items() if version.startswith(prefix)), "rss")
     feed = parsed.feed
     entries = tuple(e for e in (_entry(raw) for raw in parsed.entries) if e is not None)
     return ParsedFeed(
         kind=kind,
-        title=normalise_space(feed.get("title", "")) or url,
+        title=_plain_title(feed) or url,
         site_url=feed.get("link") or None,
         language=feed.get("language") or None,
         entries=entries,
     )
+
+
+def _is_broken(parsed: Any) -> bool:
+    """An XML error, as opposed to feedparser's harmless notes (charset or content type)."""
+    problem = parsed.get("bozo_exception")
+    return problem is not None and not isinstance(problem, feedparser.ThingsNobodyCaresAboutButMe)
 
 
 def _not_a_feed(body: bytes, content_type: str, problem: object) -> FeedError:
@@ -62,7 +68,7 @@ def _not_a_feed(body: bytes, content_type: str, problem: object) -> FeedError:
 def _entry(raw: Any) -> FeedEntry | None:
     link = raw.get("link") or ""
     guid = raw.get("id") or link
-    title = normalise_space(raw.get("title", ""))
+    title = _plain_title(raw)
     if not guid:
         if not title:
             return None
@@ -79,6 +85,14 @@ def _entry(raw: Any) -> FeedEntry | None:
         categories=tuple(t["term"] for t in raw.get("tags", []) if t.get("term")),
         source=normalise_space((raw.get("source") or {}).get("title", "")) or None,
     )
+
+
+def _plain_title(node: Any) -> str:
+    """Atom and some RSS titles are HTML (``type="html"``); we keep titles as plain text."""
+    title = node.get("title", "")
+    if "html" in (node.get("title_detail") or {}).get("type", ""):
+        return " ".join(html_to_text(title).split())
+    return normalise_space(title)
 
 
 def _entry_date(raw: Any) -> datetime | None:

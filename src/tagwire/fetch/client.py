@@ -19,6 +19,7 @@ from tagwire.errors import (
     FetchError,
     FetchTimeout,
     HTTPStatusError,
+    InvalidInput,
     ResponseTooLarge,
     TooManyRedirects,
 )
@@ -90,7 +91,7 @@ class Fetcher:
             async with self._get(url, headers) as response:
                 location = response.headers.get("location")
                 if response.status_code in REDIRECT_STATUSES and location:
-                    url = check_url(urljoin(url, location))
+                    url = redirect_target(url, location)
                     continue
                 raise_for_status(response, url)
                 body = await read_capped(response, self.settings.max_body_bytes, url)
@@ -111,7 +112,8 @@ class Fetcher:
                 yield response
         except httpx.TimeoutException as exc:
             raise FetchTimeout(f"timed out ({type(exc).__name__})", url=url) from exc
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            # InvalidURL is outside httpx's HTTPError tree; a bad Location header raises it.
             raise FetchError(
                 f"{type(exc).__name__}: {exc or 'connection failed'}", url=url
             ) from exc
@@ -124,6 +126,14 @@ def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     return headers
+
+
+def redirect_target(url: str, location: str) -> str:
+    """The next hop; a Location that is not an http(s) URL fails this fetch, like any hop."""
+    try:
+        return check_url(urljoin(url, location))
+    except InvalidInput as exc:
+        raise FetchError(f"bad redirect: {exc}", url=url) from None
 
 
 def raise_for_status(response: httpx.Response, url: str) -> None:

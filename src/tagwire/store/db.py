@@ -35,7 +35,7 @@ def create_store_engine(url: str) -> Engine:
         raise ConfigError(f"cannot use database URL {url!r}: {exc}") from None
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -153,7 +153,7 @@ def count_articles(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(articles)).scalar() or 0)
 
 
-def _article_select() -> Select:  # type: ignore[type-arg]
+def _article_select() -> Select:
     return select(
         articles.c.id,
         articles.c.title,
@@ -171,7 +171,7 @@ def _article_select() -> Select:  # type: ignore[type-arg]
     ).join(outlets, outlets.c.id == articles.c.outlet_id)
 
 
-def _page(engine, query, order, cursor: Cursor | None, limit: int) -> Page:  # type: ignore[no-untyped-def]
+def _page(engine, query, order, cursor: Cursor | None, limit: int) -> Page:
     published, ident = order
     if cursor is not None:
         query = query.where(
@@ -190,7 +190,7 @@ def _page(engine, query, order, cursor: Cursor | None, limit: int) -> Page:  # t
     return Page(views, next_cursor)
 
 
-def _views(conn, rows) -> list[ArticleView]:  # type: ignore[no-untyped-def]
+def _views(conn, rows) -> list[ArticleView]:
     ids = [r.id for r in rows]
     links: dict[int, list[TagLink]] = defaultdict(list)
     if ids:

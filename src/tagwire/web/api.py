@@ -136,8 +136,4 @@ def api_article(request: Request, article_id: int) -> ArticleOut:
 
 @router.get("/feeds", response_model=list[FeedOut])
 def api_feeds(request: Request) -> list[FeedOut]:
-    return [FeedOut(**vars_of(f)) for f in list_feeds(engine_of(request))]
-
-
-def vars_of(row: object) -> dict[str, object]:
-    return {name: getattr(row, name) for name in row.__slots__}  # type: ignore[attr-defined]
+    return [FeedOut.model_validate(f, from_attributes=True) for f in list_feeds(engine_of(request))]

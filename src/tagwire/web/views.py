@@ -19,11 +19,11 @@ JSON_FEED_TYPE = "application/feed+json"
 
 
 def engine_of(request: Request) -> Engine:
-    return request.app.state.engine  # type: ignore[no-any-return]
+    return request.app.state.engine
 
 
 def settings_of(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def parse_cursor(token: str | None) -> Cursor | None:

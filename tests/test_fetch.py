@@ -1,0 +1,334 @@
+"""Fetch stage against real loopback HTTP: conditional GET, redirects, caps, errors, guard.
+
+Servers are ``pytest-httpserver`` on 127.0.0.1, plus one slow ``http.server`` written here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from tagwire.errors import (
+    BlockedAddress,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    InvalidInput,
+    ResponseTooLarge,
+    TooManyRedirects,
+)
+from tagwire.fetch import Fetcher, check_url
+from tagwire.fetch.guard import is_public_address
+from tagwire.models import FetchResult
+from tagwire.settings import Settings
+
+FEED_BODY = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
+
+
+def make_settings(**changes: Any) -> Settings:
+    base = Settings(database_url="sqlite://", allow_private_networks=True, fetch_timeout=5.0)
+    return base.replace(**changes)
+
+
+def fetch_feed(url: str, settings: Settings | None = None, **conditional: str) -> FetchResult:
+    async def run() -> FetchResult:
+        async with Fetcher(settings or make_settings()) as fetcher:
+            return await fetcher.fetch_feed(url, **conditional)
+
+    return asyncio.run(run())
+
+
+def fetch_page(url: str, settings: Settings | None = None) -> FetchResult:
+    async def run() -> FetchResult:
+        async with Fetcher(settings or make_settings()) as fetcher:
+            return await fetcher.fetch_page(url)
+
+    return asyncio.run(run())
+
+
+# Success and conditional GET
+
+
+def test_200_returns_body_and_validators(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        FEED_BODY,
+        content_type="application/rss+xml; charset=utf-8",
+        headers={"ETag": '"v1"', "Last-Modified": "Tue, 02 Apr 2024 08:00:00 GMT"},
+    )
+    result = fetch_feed(httpserver.url_for("/feed.xml"))
+    assert result.status == 200
+    assert result.body == FEED_BODY
+    assert result.content_type == "application/rss+xml; charset=utf-8"
+    assert result.etag == '"v1"'
+    assert result.last_modified == "Tue, 02 Apr 2024 08:00:00 GMT"
+    assert not result.not_modified
+
+
+def test_conditional_get_sends_validators_and_304_is_not_modified(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(
+        "/feed.xml",
+        headers={"If-None-Match": '"v1"', "If-Modified-Since": "Tue, 02 Apr 2024 08:00:00 GMT"},
+    ).respond_with_data(b"", status=304)
+    result = fetch_feed(
+        httpserver.url_for("/feed.xml"),
+        etag='"v1"',
+        last_modified="Tue, 02 Apr 2024 08:00:00 GMT",
+    )
+    assert result.not_modified
+    assert result.body == b""
+
+
+def test_unconditional_get_sends_no_validators(httpserver: HTTPServer) -> None:
+    seen: list[Request] = []
+
+    def record(request: Request) -> Response:
+        seen.append(request)
+        return Response(FEED_BODY)
+
+    httpserver.expect_request("/feed.xml").respond_with_handler(record)
+    fetch_feed(httpserver.url_for("/feed.xml"))
+    assert "If-None-Match" not in seen[0].headers
+    assert "If-Modified-Since" not in seen[0].headers
+
+
+def test_user_agent_and_accept_headers_are_sent(httpserver: HTTPServer) -> None:
+    seen: list[Request] = []
+
+    def record(request: Request) -> Response:
+        seen.append(request)
+        return Response(FEED_BODY)
+
+    httpserver.expect_request("/feed.xml").respond_with_handler(record)
+    fetch_feed(httpserver.url_for("/feed.xml"), make_settings(user_agent="tagwire-test/9.9"))
+    assert seen[0].headers["User-Agent"] == "tagwire-test/9.9"
+    assert "application/rss+xml" in seen[0].headers["Accept"]
+
+
+def test_page_fetch_asks_for_html(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/story").respond_with_data(
+        b"<html></html>", content_type="text/html"
+    )
+    result = fetch_page(httpserver.url_for("/story"))
+    request, _ = httpserver.log[0]
+    assert request.headers["Accept"].startswith("text/html")
+    assert result.body == b"<html></html>"
+
+
+# Redirects
+
+
+def test_relative_redirect_is_followed(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/old/feed").respond_with_data(
+        b"", status=301, headers={"Location": "../new/feed.xml"}
+    )
+    httpserver.expect_request("/new/feed.xml").respond_with_data(FEED_BODY)
+    result = fetch_feed(httpserver.url_for("/old/feed"))
+    assert result.url == httpserver.url_for("/new/feed.xml")
+    assert result.body == FEED_BODY
+
+
+def test_redirect_loop_is_too_many_redirects(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/a").respond_with_data(b"", status=302, headers={"Location": "/b"})
+    httpserver.expect_request("/b").respond_with_data(b"", status=302, headers={"Location": "/a"})
+    with pytest.raises(TooManyRedirects, match="loop"):
+        fetch_feed(httpserver.url_for("/a"))
+
+
+@pytest.mark.parametrize(
+    "location", ["ftp://files.test/feed.xml", "mailto:desk@news.test", "javascript:void(0)"]
+)
+def test_redirect_to_unusable_url_is_fetch_error(httpserver: HTTPServer, location: str) -> None:
+    httpserver.expect_request("/moved").respond_with_data(
+        b"", status=301, headers={"Location": location}
+    )
+    with pytest.raises(FetchError):
+        fetch_feed(httpserver.url_for("/moved"))
+
+
+def serve_redirect_chain(httpserver: HTTPServer, hops: int) -> str:
+    for hop in range(hops):
+        httpserver.expect_request(f"/hop{hop}").respond_with_data(
+            b"", status=307, headers={"Location": f"/hop{hop + 1}"}
+        )
+    httpserver.expect_request(f"/hop{hops}").respond_with_data(FEED_BODY)
+    return httpserver.url_for("/hop0")
+
+
+def test_more_hops_than_max_redirects_is_too_many_redirects(httpserver: HTTPServer) -> None:
+    url = serve_redirect_chain(httpserver, hops=3)
+    with pytest.raises(TooManyRedirects):
+        fetch_feed(url, make_settings(max_redirects=2))
+
+
+def test_exactly_max_redirects_hops_is_allowed(httpserver: HTTPServer) -> None:
+    url = serve_redirect_chain(httpserver, hops=2)
+    result = fetch_feed(url, make_settings(max_redirects=2))
+    assert result.url == httpserver.url_for("/hop2")
+
+
+# Error statuses
+
+
+@pytest.mark.parametrize("status", [404, 500])
+def test_error_status_is_http_status_error(httpserver: HTTPServer, status: int) -> None:
+    httpserver.expect_request("/feed.xml").respond_with_data(b"nope", status=status)
+    with pytest.raises(HTTPStatusError) as caught:
+        fetch_feed(httpserver.url_for("/feed.xml"))
+    assert caught.value.status == status
+    assert caught.value.url == httpserver.url_for("/feed.xml")
+
+
+# Body size cap
+
+
+def test_declared_content_length_over_cap_is_too_large(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/big").respond_with_data(b"x" * 2_000)
+    with pytest.raises(ResponseTooLarge):
+        fetch_feed(httpserver.url_for("/big"), make_settings(max_body_bytes=1_000))
+
+
+def test_body_exactly_at_cap_is_read(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/fits").respond_with_data(b"x" * 1_000)
+    result = fetch_feed(httpserver.url_for("/fits"), make_settings(max_body_bytes=1_000))
+    assert len(result.body) == 1_000
+
+
+def test_streamed_body_without_length_over_cap_is_too_large(httpserver: HTTPServer) -> None:
+    def chunks() -> Iterator[bytes]:
+        # A generator has no length, so the server sends no Content-Length.
+        for _ in range(50):
+            yield b"y" * 100
+
+    httpserver.expect_request("/stream").respond_with_response(Response(chunks()))
+    with pytest.raises(ResponseTooLarge):
+        fetch_feed(httpserver.url_for("/stream"), make_settings(max_body_bytes=1_000))
+
+
+def test_gzip_body_is_decompressed(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        gzip.compress(FEED_BODY), headers={"Content-Encoding": "gzip"}
+    )
+    assert fetch_feed(httpserver.url_for("/feed.xml")).body == FEED_BODY
+
+
+def test_cap_applies_to_decompressed_size(httpserver: HTTPServer) -> None:
+    compressed = gzip.compress(b"z" * 50_000)
+    assert len(compressed) < 1_000
+    httpserver.expect_request("/bomb").respond_with_data(
+        compressed, headers={"Content-Encoding": "gzip"}
+    )
+    with pytest.raises(ResponseTooLarge):
+        fetch_feed(httpserver.url_for("/bomb"), make_settings(max_body_bytes=1_000))
+
+
+# Network failures
+
+
+class SlowHandler(BaseHTTPRequestHandler):
+    release = threading.Event()
+
+    def do_GET(self) -> None:
+        self.release.wait(timeout=10)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def slow_server() -> Iterator[str]:
+    handler = type("Handler", (SlowHandler,), {"release": threading.Event()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/slow"
+    finally:
+        handler.release.set()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_slow_server_is_fetch_timeout(slow_server: str) -> None:
+    with pytest.raises(FetchTimeout):
+        fetch_feed(slow_server, make_settings(fetch_timeout=0.5))
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_connection_refused_is_fetch_error(closed_port: int) -> None:
+    with pytest.raises(FetchError) as caught:
+        fetch_feed(f"http://127.0.0.1:{closed_port}/feed.xml")
+    assert not isinstance(caught.value, FetchTimeout | BlockedAddress)
+
+
+# Address guard
+
+
+def test_loopback_is_blocked_when_private_networks_are_not_allowed(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed.xml").respond_with_data(FEED_BODY)
+    url = f"http://127.0.0.1:{httpserver.port}/feed.xml"
+    with pytest.raises(BlockedAddress):
+        fetch_feed(url, make_settings(allow_private_networks=False))
+    assert httpserver.log == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.test/feed.xml",
+        "not a url",
+        "http://",
+        "http://example.test:99999/feed",
+        "http://example.test:port/feed",
+        "",
+    ],
+)
+def test_check_url_rejects_unusable_urls(url: str) -> None:
+    with pytest.raises(InvalidInput):
+        check_url(url)
+
+
+def test_check_url_strips_and_accepts_http_and_https() -> None:
+    assert check_url("  https://example.test/feed.xml\n") == "https://example.test/feed.xml"
+    assert check_url("HTTP://example.test:8080/") == "HTTP://example.test:8080/"
+
+
+def test_invalid_url_is_rejected_before_any_request() -> None:
+    with pytest.raises(InvalidInput):
+        fetch_feed("ftp://127.0.0.1/feed.xml")
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("10.0.0.1", False),
+        ("169.254.169.254", False),
+        ("::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("127.0.0.1", False),
+        ("192.168.1.20", False),
+        ("fe80::1%eth0", False),
+        ("8.8.8.8", True),
+        ("2001:4860:4860::8888", True),
+    ],
+)
+def test_is_public_address(address: str, public: bool) -> None:
+    assert is_public_address(address) is public
