@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 
 import trafilatura
 from lxml.html import HtmlElement
+from trafilatura.settings import Document
 
 from tagwire.errors import ExtractError
 from tagwire.feeds.text import normalise_space
@@ -52,10 +53,9 @@ def extract_page(body: bytes, *, url: str, content_type: str = "") -> ExtractedP
         )
     except (ValueError, TypeError, AttributeError) as exc:  # trafilatura on broken trees
         raise ExtractError(f"extraction failed: {exc}") from exc
-    text = normalise_space(getattr(doc, "text", None) or "") if doc is not None else ""
-    if len(text) < MIN_TEXT_CHARS:
+    text = normalise_space(doc.text or "") if isinstance(doc, Document) else ""
+    if not isinstance(doc, Document) or len(text) < MIN_TEXT_CHARS:
         raise ExtractError("no article text found on the page")
-    assert doc is not None
     return ExtractedPage(
         text=text,
         title=normalise_space(doc.title or "") or None,
