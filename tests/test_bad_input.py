@@ -153,7 +153,7 @@ def test_an_unreachable_page_keeps_the_feed_text(site: HTTPServer, tagwire, sett
     tagwire("fetch")
     client = TestClient(create_app(settings, open_store(settings.database_url)))
     article = client.get("/api/v1/articles/1").json()
-    assert article["extraction"] == "feed"
+    assert article["extraction_status"] == "feed"
     assert "rising water" in article["text"]
 
 

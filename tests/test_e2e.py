@@ -4,6 +4,7 @@ a temporary database, then the tag page, its JSON and its Atom."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -161,3 +162,14 @@ def test_api_lists_tags_and_articles(site: HTTPServer, tagwire, settings: Settin
     schema = client.get("/openapi.json").json()
     assert "/api/v1/tags/{slug}/articles" in schema["paths"]
     assert json.dumps(schema)
+
+
+def test_serve_runs_the_scheduler_in_process(site: HTTPServer, tagwire, settings: Settings):
+    tagwire("add", serve_outlet(site))
+    engine = open_store(settings.database_url)
+    with TestClient(create_app(settings, engine, workers=True)) as client:
+        for _ in range(600):  # the first round starts at start-up; wait for it, not for a time
+            if count_articles(engine) == 2:
+                break
+            time.sleep(0.1)
+        assert "Drought talks open in Bamako" in client.get("/tags/bamako").text

@@ -1,4 +1,5 @@
-"""Named entities with spaCy: one NER pipeline per language, loaded once per process.
+"""Named entities with spaCy: one NER pipeline per language, loaded once per process
+(the French one takes seconds to load, so every run and every scheduler round shares it).
 
 Only the NER component (and the token-to-vector layer it listens to) runs. Model names are
 settings; spaCy's load errors become ``ConfigError`` here.
@@ -7,6 +8,7 @@ settings; spaCy's load errors become ``ConfigError`` here.
 from __future__ import annotations
 
 import threading
+from functools import cache
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +43,6 @@ class EntityRecognizer:
 
     def __init__(self, models: dict[str, str]) -> None:
         self._names = models
-        self._loaded: dict[str, Any] = {}
-        self._lock = threading.Lock()
 
     def supports(self, language: str | None) -> bool:
         return language in self._names
@@ -59,10 +59,8 @@ class EntityRecognizer:
         ]
 
     def _pipeline(self, language: str) -> Any:
-        with self._lock:
-            if language not in self._loaded:
-                self._loaded[language] = load_ner(self._names[language])
-            return self._loaded[language]
+        with _LOADING:
+            return load_ner(self._names[language])
 
 
 # Everything a stock pipeline carries besides NER. Not loading them matters: the French
@@ -70,6 +68,10 @@ class EntityRecognizer:
 NOT_NEEDED = ["tagger", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"]
 
 
+_LOADING = threading.Lock()
+
+
+@cache
 def load_ner(name: str) -> Any:
     """The named pipeline with NER only, plus its shared tok2vec when NER listens to it."""
     for exclude in ([*NOT_NEEDED, "tok2vec"], NOT_NEEDED):
