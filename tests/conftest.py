@@ -3,11 +3,16 @@ the CLI with its environment, and loopback feeds served by the tests themselves.
 
 from __future__ import annotations
 
+import functools
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from tagwire.cli import cli
 from tagwire.enrich.entities import EntityRecognizer
@@ -19,9 +24,38 @@ from tagwire.store import open_store
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'tagwire.sqlite3'}"
+POSTGRES_URL = os.environ.get(
+    "TAGWIRE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every test that stores anything runs on SQLite and on the local PostgreSQL, each in
+    a database (a schema, for PostgreSQL) of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tagwire.sqlite3'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = postgres_admin()
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@functools.cache
+def postgres_admin() -> Engine:
+    engine = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect():
+            pass
+    except OperationalError:
+        if os.environ.get("CI"):
+            raise  # CI starts PostgreSQL; a missing server there is a failure, not a skip
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    return engine
 
 
 @pytest.fixture

@@ -140,11 +140,11 @@ def run_fetch(obj: Context, everything: bool, show_progress: bool) -> tuple[list
     from datetime import UTC, datetime
 
     from tagwire.schedule import update_due_feeds
-    from tagwire.store.feeds import due_feeds, make_all_due
+    from tagwire.store.feeds import claim_due_feeds, make_all_due
 
     if everything:
         make_all_due(obj.engine)
-    due = due_feeds(obj.engine, datetime.now(UTC))
+    due = claim_due_feeds(obj.engine, datetime.now(UTC))
     started = time.perf_counter()
     columns = (TextColumn("fetching"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=errors, disable=not show_progress or not due) as progress:

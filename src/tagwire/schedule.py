@@ -14,7 +14,7 @@ from tagwire.fetch import Fetcher
 from tagwire.models import FeedOutcome, FeedState
 from tagwire.pipeline import Pipeline, build_tagger
 from tagwire.settings import Settings
-from tagwire.store.feeds import due_feeds
+from tagwire.store.feeds import claim_due_feeds
 
 log = logging.getLogger("tagwire.schedule")
 IDLE_SECONDS = 30.0
@@ -29,7 +29,7 @@ async def update_due_feeds(
     feeds: list[FeedState] | None = None,
 ) -> list[FeedOutcome]:
     """Update every due feed once, at most ``settings.concurrency`` at a time."""
-    due = due_feeds(engine, datetime.now(UTC)) if feeds is None else feeds
+    due = claim_due_feeds(engine, datetime.now(UTC)) if feeds is None else feeds
     if not due:
         return []
     tagger = build_tagger(settings, engine)

@@ -8,8 +8,8 @@ settings; spaCy's load errors become ``ConfigError`` here.
 from __future__ import annotations
 
 import threading
-from functools import cache
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import spacy

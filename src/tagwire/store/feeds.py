@@ -11,6 +11,8 @@ from tagwire.models import FeedState
 from tagwire.store.outlets import outlet_id_for
 from tagwire.store.schema import articles, feeds, outlets
 
+LEASE = timedelta(minutes=15)
+
 
 @dataclass(frozen=True, slots=True)
 class FeedRow:
@@ -59,15 +61,33 @@ def add_feed(
         return int(result.inserted_primary_key[0]), True  # type: ignore[index]
 
 
-def due_feeds(engine: Engine, now: datetime, limit: int | None = None) -> list[FeedState]:
-    query = (
-        select(feeds, outlets.c.name.label("outlet_name"))
-        .join(outlets, outlets.c.id == feeds.c.outlet_id)
+def claim_due_feeds(
+    engine: Engine, now: datetime, *, limit: int | None = None, lease: timedelta = LEASE
+) -> list[FeedState]:
+    """Take the feeds whose check is due, so that no other scheduler takes them too.
+
+    Claiming moves ``next_check_at`` a lease ahead: a worker that dies mid-update leaves
+    the feed to be retried when the lease runs out. On PostgreSQL, ``FOR UPDATE SKIP
+    LOCKED`` lets any number of schedulers claim at once without waiting on each other.
+    """
+    due = (
+        select(feeds.c.id)
         .where(feeds.c.active.is_(True), feeds.c.next_check_at <= now)
         .order_by(feeds.c.next_check_at, feeds.c.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     )
-    with engine.connect() as conn:
+    with engine.begin() as conn:
+        ids = list(conn.execute(due).scalars())
+        if not ids:
+            return []
+        conn.execute(feeds.update().where(feeds.c.id.in_(ids)).values(next_check_at=now + lease))
+        rows = conn.execute(
+            select(feeds, outlets.c.name.label("outlet_name"))
+            .join(outlets, outlets.c.id == feeds.c.outlet_id)
+            .where(feeds.c.id.in_(ids))
+            .order_by(feeds.c.id)
+        )
         return [
             FeedState(
                 id=row.id,
@@ -78,7 +98,7 @@ def due_feeds(engine: Engine, now: datetime, limit: int | None = None) -> list[F
                 last_modified=row.last_modified,
                 error_count=row.error_count,
             )
-            for row in conn.execute(query)
+            for row in rows
         ]
 
 
