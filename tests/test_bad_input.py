@@ -198,3 +198,78 @@ def test_a_bad_setting_stops_with_a_clear_message(tagwire):
     result = tagwire("feeds", env={"TAGWIRE_MAX_BODY_BYTES": "lots"})
     assert result.exit_code == 2
     assert "TAGWIRE_MAX_BODY_BYTES must be a whole number" in result.output
+
+
+def test_a_hostile_link_is_dropped_and_the_feed_still_ingested(site: HTTPServer, tagwire, settings):
+    items = [
+        {
+            "title": "Script link",
+            "link": "javascript:alert(1)",
+            "guid": "g1",
+            "summary": "A report about Kidal in Mali, linked badly.",
+        },
+        {
+            "title": "FTP link",
+            "link": "ftp://files.test/x",
+            "guid": "g2",
+            "summary": "Another report about Gao in Mali.",
+        },
+    ]
+    site.expect_request("/feed").respond_with_data(rss("Outlet", items), content_type="text/xml")
+    tagwire("add", site.url_for("/feed"))
+    result = tagwire("fetch")
+    assert result.exit_code == 0 and "2 new" in result.output
+    page = TestClient(create_app(settings, open_store(settings.database_url))).get("/tags/mali")
+    assert "javascript:" not in page.text and "ftp://" not in page.text
+
+
+def test_a_deeply_nested_json_feed_is_a_recorded_error(site: HTTPServer, tagwire, settings):
+    site.expect_oneshot_request("/feed.json").respond_with_data(
+        rss("Was fine", []), content_type="application/rss+xml"
+    )
+    site.expect_request("/feed.json").respond_with_data(
+        '{"version": "https://jsonfeed.org/version/1.1", "items": ' + "[" * 100_000,
+        content_type="application/feed+json",
+    )
+    tagwire("add", site.url_for("/feed.json"))
+    result = tagwire("fetch", "--all")
+    assert result.exit_code == 0 and "1 errors" in result.output
+    assert "JSON Feed" in list_feeds(open_store(settings.database_url))[0].last_error
+
+
+def test_retry_after_of_a_429_is_honoured(site: HTTPServer, tagwire, settings):
+    site.expect_oneshot_request("/feed").respond_with_data(rss("Fine", []), content_type="text/xml")
+    site.expect_request("/feed").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "7200"}
+    )
+    tagwire("add", site.url_for("/feed"))
+    tagwire("fetch", "--all")
+    row = list_feeds(open_store(settings.database_url))[0]
+    assert "429" in row.last_error
+    assert row.next_check_at > datetime.now(UTC) + timedelta(minutes=110)
+
+
+def test_pages_whose_canonical_is_the_home_page_stay_separate(site: HTTPServer, tagwire, settings):
+    items = []
+    for number in range(3):
+        page = article_html(f"Story {number} from Bamako", GOOD_TEXT, site="Good Outlet")
+        page = page.replace("</head>", '<link rel="canonical" href="/"></head>')
+        site.expect_request(f"/s/{number}").respond_with_data(page, content_type="text/html")
+        items.append({"title": f"Story {number} from Bamako", "link": site.url_for(f"/s/{number}")})
+    site.expect_request("/feed").respond_with_data(rss("Outlet", items), content_type="text/xml")
+    tagwire("add", site.url_for("/feed"))
+    tagwire("fetch")
+    assert count_articles(open_store(settings.database_url)) == 3
+    assert "0 new and 0 updated" in tagwire("fetch", "--all").output
+
+
+def test_one_bad_outline_does_not_sink_an_opml_list(site: HTTPServer, tagwire, tmp_path):
+    good = good_feed(site)
+    opml = tmp_path / "list.opml"
+    opml.write_text(
+        f'<opml version="2.0"><body><outline xmlUrl="feed://bad.test/rss"/>'
+        f'<outline xmlUrl="{good}"/></body></opml>'
+    )
+    result = tagwire("add", str(opml))
+    assert result.exit_code == 0
+    assert f"subscribed: {good}" in result.output and "skipped" in result.output

@@ -182,3 +182,15 @@ def test_parse_timestamp_returns_utc(value: str, expected: datetime) -> None:
 @pytest.mark.parametrize("value", [None, "", "yesterday", "12/03/2024"])
 def test_parse_timestamp_rejects_unreadable_values(value: str | None) -> None:
     assert parse_timestamp(value) is None
+
+
+def test_utf8_mislabelled_as_latin1_is_read_as_utf8():
+    page = (
+        "<html><head><meta charset='utf-8'></head><body><article><h1>Café à Bamako</h1>"
+        + "<p>Le café du marché de Bamako a rouvert ses portes après des travaux. " * 4
+        + "</p></article></body></html>"
+    ).encode()
+    extracted = extract_page(
+        page, url="https://cafe.test/x", content_type="text/html; charset=iso-8859-1"
+    )
+    assert "Le café du marché" in extracted.text

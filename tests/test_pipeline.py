@@ -40,3 +40,10 @@ def test_failing_feeds_back_off_exponentially_up_to_the_ceiling():
 def test_the_headline_is_not_repeated_in_the_text():
     assert strip_headline("Big news\nThe text.", "Big  news") == "The text."
     assert strip_headline("Other line\nThe text.", "Big news") == "Other line\nThe text."
+
+
+def test_retry_after_is_honoured_within_the_ceiling():
+    settings = Settings(database_url="sqlite://", poll_minutes=30, max_backoff_minutes=240)
+    assert next_check(settings, NOW, 1, retry_after=7200) - NOW == timedelta(hours=2)
+    assert next_check(settings, NOW, 1, retry_after=10) - NOW == timedelta(minutes=30)
+    assert next_check(settings, NOW, 1, retry_after=10**9) - NOW == timedelta(minutes=240)

@@ -127,3 +127,11 @@ def test_french_articles_are_tagged(tagger: Tagger):
 def test_the_cap_limits_tags_per_article(recognizer):
     capped = Tagger(load_gazetteer(), recognizer, max_tags=3)
     assert len(capped.tag("Clashes near Kidal", LEAD + BODY, "en")) == 3
+
+
+@pytest.mark.slow
+def test_masking_the_outlet_keeps_other_words_whole(tagger: Tagger):
+    labels = {
+        t.label for t in tagger.tag("Trade news", "Japan and Mali signed a deal.", "en", "AP")
+    }
+    assert "Japan" in labels

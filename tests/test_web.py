@@ -103,3 +103,24 @@ def test_dates_are_relative_under_a_week(age, shown):
 def test_openapi_describes_the_api(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/v1/tags", "/api/v1/articles/{article_id}", "/api/v1/feeds"} <= set(paths)
+
+
+def test_control_characters_do_not_break_the_atom_feed(client, engine):
+    feed_id = feed(engine)
+    save_article(engine, draft(feed_id, 1, title="Bell\x07 and null\x00 title"))
+    assert client.get("/tags/azawad.atom").status_code == 200
+
+
+def test_out_of_range_numbers_are_client_errors(client, engine):
+    import base64
+
+    fill(engine, 1)
+    huge = base64.urlsafe_b64encode(b"2025-01-01T00:00:00|99999999999999999999").decode()
+    assert client.get(f"/tags/azawad?cursor={huge}").status_code == 400
+    assert client.get("/articles/99999999999999999999").status_code == 404
+    assert client.get("/api/v1/articles/99999999999999999999").status_code == 422
+
+
+def test_the_api_docs_may_load_swagger_ui(client):
+    response = client.get("/docs")
+    assert "cdn.jsdelivr.net" in response.headers["content-security-policy"]

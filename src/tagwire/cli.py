@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
@@ -21,7 +22,7 @@ from tagwire.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console(stderr=False)
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 class Context:
@@ -85,6 +86,9 @@ def add(obj: Context, sources: tuple[str, ...]) -> None:
 
     results = asyncio.run(subscribe_all(obj.settings, obj.engine, list(sources)))
     for sub in results:
+        if sub.feed_id is None:
+            errors.print(f"{sub.url}: {sub.warning}", highlight=False)
+            continue
         state = "subscribed" if sub.created else "already subscribed"
         console.print(
             f"{state}: {sub.url}" + (f"  ({sub.title})" if sub.title else ""), highlight=False
@@ -101,17 +105,17 @@ def feeds(obj: Context) -> None:
     from tagwire.store.feeds import list_feeds
 
     rows = list_feeds(obj.engine)
-    table = Table("id", "outlet", "url", "status", "errors", "articles", "next check", "last error")
+    table = Table("id", "outlet", "status", "errors", "articles", "next check")
+    table.add_column("url / last error", overflow="fold")
     for r in rows:
         table.add_row(
             str(r.id),
             r.outlet,
-            r.url,
             r.last_status or "new",
             str(r.error_count),
             str(r.article_count),
             r.next_check_at.strftime("%Y-%m-%d %H:%M"),
-            r.last_error or "",
+            r.url + (f"\n[red]{escape(r.last_error)}[/red]" if r.last_error else ""),
         )
     console.print(table if rows else "No feeds yet: tagwire add URL")
 

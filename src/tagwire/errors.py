@@ -59,7 +59,18 @@ class ResponseTooLarge(FetchError):
 
 
 class HTTPStatusError(FetchError):
-    """The server answered with an error status."""
+    """The server answered with an error status (``retry_after``: seconds it asked for)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str = "",
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, url=url, status=status)
+        self.retry_after = retry_after
 
 
 class FeedError(TagwireError):

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
@@ -23,7 +24,7 @@ from tagwire.enrich.entities import EntityRecognizer
 from tagwire.enrich.gazetteer import known, load_gazetteer
 from tagwire.enrich.language import detect_language
 from tagwire.enrich.tagging import Tagger
-from tagwire.errors import ExtractError, FeedError, FetchError
+from tagwire.errors import ExtractError, FeedError, FetchError, InvalidInput
 from tagwire.extract import extract_page
 from tagwire.feeds import parse_feed
 from tagwire.fetch import Fetcher
@@ -60,6 +61,13 @@ def decide(entries: Iterable[FeedEntry], seen: dict[str, str]) -> list[FeedEntry
     return list(chosen.values())
 
 
+def canonical_url(page_canonical: str | None, entry_url: str) -> str:
+    """The page's canonical URL when it names an article (not the site's home page)."""
+    if page_canonical and urlsplit(page_canonical).path.strip("/"):
+        return page_canonical
+    return entry_url
+
+
 def strip_headline(text: str, title: str) -> str:
     """Pages repeat the headline as the body's first line; the page shows it once."""
     first, _, rest = text.partition("\n")
@@ -78,13 +86,16 @@ def publication_date(
     return now
 
 
-def next_check(settings: Settings, now: datetime, error_count: int = 0) -> datetime:
+def next_check(
+    settings: Settings, now: datetime, error_count: int = 0, retry_after: float | None = None
+) -> datetime:
+    """Healthy feeds every poll interval; failing ones back off exponentially, at least as
+    long as the server's Retry-After, at most the configured ceiling."""
     if error_count <= 0:
         return now + timedelta(minutes=settings.poll_minutes)
-    minutes = min(
-        settings.poll_minutes * 2 ** min(error_count - 1, 16), settings.max_backoff_minutes
-    )
-    return now + timedelta(minutes=minutes)
+    backoff = settings.poll_minutes * 2 ** min(error_count - 1, 16)
+    wait = max(backoff, (retry_after or 0.0) / 60)
+    return now + timedelta(minutes=min(wait, settings.max_backoff_minutes))
 
 
 class Pipeline:
@@ -118,7 +129,7 @@ class Pipeline:
                 return self._report(FeedOutcome(feed.id, feed.url, "not-modified"))
             parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
         except (FetchError, FeedError) as exc:
-            return self._fail(feed, str(exc), now)
+            return self._fail(feed, str(exc), now, getattr(exc, "retry_after", None))
         new, updated = await self.store_entries(feed, parsed)
         feed_store.record_success(
             self.engine,
@@ -158,7 +169,7 @@ class Pipeline:
             outlet_name=outlet,
             guid=entry.guid,
             url=entry.url or feed.url,
-            canonical_url=(page.canonical_url if page else None) or entry.url or entry.guid,
+            canonical_url=canonical_url(page.canonical_url if page else None, entry.url),
             title=title,
             text=text,
             summary=entry.summary,
@@ -186,7 +197,7 @@ class Pipeline:
             page = await self._in_thread(
                 extract_page, result.body, url=result.url, content_type=result.content_type
             )
-        except (FetchError, ExtractError) as exc:
+        except (FetchError, ExtractError, InvalidInput) as exc:
             return None, str(exc)
         return page, None
 
@@ -194,12 +205,18 @@ class Pipeline:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._cpu, partial(func, *args, **kwargs))
 
-    def _fail(self, feed: FeedState, error: str, now: datetime) -> FeedOutcome:
+    def record_crash(self, feed: FeedState, exc: Exception) -> FeedOutcome:
+        """Record an unexpected failure like any other, so the feed backs off."""
+        return self._fail(feed, f"internal error: {type(exc).__name__}: {exc}", datetime.now(UTC))
+
+    def _fail(
+        self, feed: FeedState, error: str, now: datetime, retry_after: float | None = None
+    ) -> FeedOutcome:
         feed_store.record_failure(
             self.engine,
             feed.id,
             error=error,
-            next_check_at=next_check(self.settings, now, feed.error_count + 1),
+            next_check_at=next_check(self.settings, now, feed.error_count + 1, retry_after),
         )
         return self._report(FeedOutcome(feed.id, feed.url, "error", error=error))
 

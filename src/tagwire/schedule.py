@@ -39,7 +39,7 @@ async def update_due_feeds(
 
         async def one(feed: FeedState) -> FeedOutcome:
             async with limit:
-                outcome = await pipeline.update_feed(feed)
+                outcome = await update_isolated(pipeline, feed)
             if on_done is not None:
                 on_done(outcome)
             return outcome
@@ -48,6 +48,15 @@ async def update_due_feeds(
             return list(await asyncio.gather(*(one(f) for f in due)))
         finally:
             pipeline.close()
+
+
+async def update_isolated(pipeline: Pipeline, feed: FeedState) -> FeedOutcome:
+    """One feed's update; a bug it hits is logged and recorded on that feed alone."""
+    try:
+        return await pipeline.update_feed(feed)
+    except Exception as exc:  # the boundary for the unexpected: keep the other feeds going
+        log.exception("feed_id=%s url=%s status=crash", feed.id, feed.url)
+        return pipeline.record_crash(feed, exc)
 
 
 async def run_scheduler(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:

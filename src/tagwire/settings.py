@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -102,6 +103,15 @@ class Settings:
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be greater than 0")
+        if not math.isfinite(self.fetch_timeout):
+            raise ConfigError(f"{ENV_PREFIX}FETCH_TIMEOUT must be a finite number of seconds")
+        for name in ("spacy_model_en", "spacy_model_fr"):
+            model = getattr(self, name)
+            if importlib.util.find_spec(model) is None and not Path(model).is_dir():
+                raise ConfigError(
+                    f"{ENV_PREFIX}{name.upper()}: spaCy model {model!r} is not installed"
+                    " (pip install its package, or give the path of a model folder)"
+                )
         if not 0 <= self.max_redirects <= 20:
             raise ConfigError(f"{ENV_PREFIX}MAX_REDIRECTS must be between 0 and 20")
         if "://" not in self.database_url:

@@ -27,30 +27,43 @@ OPML_SNIFF = b"<opml"
 @dataclass(frozen=True, slots=True)
 class Subscription:
     url: str
-    feed_id: int
+    feed_id: int | None  # None: an OPML outline that could not be subscribed (see warning)
     created: bool
     title: str | None
     warning: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Source:
+    url: str
+    title: str | None = None
+    listed: bool = False  # from an OPML list: a bad one is skipped, not fatal
+
+
 async def subscribe_all(
     settings: Settings, engine: Engine, sources: list[str]
 ) -> list[Subscription]:
-    """Subscribe to every source (URLs and OPML files); ``InvalidInput`` on the first bad one."""
+    """Subscribe to every source: ``InvalidInput`` for a bad URL given directly; a bad
+    outline of an OPML list is skipped with a warning so the rest of the list is kept."""
     async with Fetcher(settings) as fetcher:
-        urls: list[tuple[str, str | None]] = []
+        expanded: list[Source] = []
         for source in sources:
-            urls.extend(await expand_source(fetcher, source))
+            expanded.extend(await expand_source(fetcher, source))
         limit = asyncio.Semaphore(settings.concurrency)
 
-        async def one(url: str, title: str | None) -> Subscription:
+        async def one(source: Source) -> Subscription:
             async with limit:
-                return await subscribe(fetcher, engine, url, title)
+                try:
+                    return await subscribe(fetcher, engine, source.url, source.title)
+                except InvalidInput as exc:
+                    if not source.listed:
+                        raise
+                    return Subscription(source.url, None, False, source.title, f"skipped: {exc}")
 
-        return list(await asyncio.gather(*(one(u, t) for u, t in urls)))
+        return list(await asyncio.gather(*(one(s) for s in expanded)))
 
 
-async def expand_source(fetcher: Fetcher, source: str) -> list[tuple[str, str | None]]:
+async def expand_source(fetcher: Fetcher, source: str) -> list[Source]:
     """A local OPML file -> its feed URLs; a URL -> itself (or its outlines if it is OPML)."""
     path = Path(source).expanduser()
     if "://" not in source:
@@ -60,15 +73,15 @@ async def expand_source(fetcher: Fetcher, source: str) -> list[tuple[str, str | 
             data = path.read_bytes()
         except OSError as exc:
             raise InvalidInput(f"cannot read {source}: {exc.strerror}") from None
-        return [(o.url, o.title) for o in read_opml(data, source=source)]
+        return [Source(o.url, o.title, listed=True) for o in read_opml(data, source=source)]
     url = check_url(source)
     if url.lower().endswith(".opml"):
         try:
             result = await fetcher.fetch_feed(url)
         except FetchError as exc:
             raise InvalidInput(f"cannot fetch OPML {url}: {exc}") from None
-        return [(o.url, o.title) for o in read_opml(result.body, source=url)]
-    return [(url, None)]
+        return [Source(o.url, o.title, listed=True) for o in read_opml(result.body, source=url)]
+    return [Source(url)]
 
 
 async def subscribe(

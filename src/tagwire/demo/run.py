@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from tagwire.demo.server import SampleSite
 
+SAMPLE_PORT = 8764
 BANNER = "Demo: the outlets and articles here are sample data written for tagwire, not real news."
 
 
@@ -30,10 +31,10 @@ def run_demo(ctx: click.Context, *, host: str, port: int, serve: bool) -> None:
     if not explicit:
         remove_sqlite_file(url)
     obj = Context(parent.settings.replace(database_url=url, allow_private_networks=True))
-    with SampleSite() as site:
+    with open_sample_site() as site:
         console.print(f"sample outlets at {site.base_url}  (database: {url})", highlight=False)
         asyncio.run(subscribe_all(obj.settings, obj.engine, site.feed_urls))
-        outcomes, seconds = run_fetch(obj, everything=False, show_progress=True)
+        outcomes, seconds = run_fetch(obj, everything=True, show_progress=True)
         new = sum(o.new for o in outcomes)
         console.print(
             f"ingested {new} articles from {len(outcomes)} feeds in {seconds:.1f}s"
@@ -43,6 +44,15 @@ def run_demo(ctx: click.Context, *, host: str, port: int, serve: bool) -> None:
         if serve:
             console.print(f"open http://{host}:{port}/tags/azawad", highlight=False)
             run_web(obj, host, port, workers=False, banner=BANNER)
+
+
+def open_sample_site() -> SampleSite:
+    """The sample on its usual port, so that a demo database kept with ``--db`` sees the
+    same feed URLs on every run (no duplicates); any free port when that one is taken."""
+    try:
+        return SampleSite(port=SAMPLE_PORT)
+    except OSError:
+        return SampleSite(port=0)
 
 
 def remove_sqlite_file(url: str) -> None:

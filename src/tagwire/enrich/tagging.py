@@ -120,7 +120,8 @@ def mask(document: str, outlet: str | None) -> str:
     """Blank out the outlet's own name so it never becomes a tag (offsets are kept)."""
     if not outlet or len(outlet) < 2:
         return document
-    return re.sub(re.escape(outlet), lambda m: " " * len(m.group(0)), document, flags=re.I)
+    pattern = rf"(?<!\w){re.escape(outlet)}(?!\w)"
+    return re.sub(pattern, lambda m: " " * len(m.group(0)), document, flags=re.I)
 
 
 def acronym_gazetteer(document: str, gazetteer: Gazetteer) -> Gazetteer:

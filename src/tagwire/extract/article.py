@@ -71,7 +71,12 @@ def extract_page(body: bytes, *, url: str, content_type: str = "") -> ExtractedP
 
 
 def decode_body(body: bytes, content_type: str) -> str | bytes:
-    """Decode with the declared charset when it works; otherwise let trafilatura detect."""
+    """UTF-8 when the bytes are valid UTF-8 (servers often mislabel it as Latin-1, which
+    never fails to decode); else the declared charset; else let trafilatura detect."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
     match = _CHARSET.search(content_type)
     if match:
         try:

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from tagwire.errors import FeedError
-from tagwire.feeds.text import html_to_text, normalise_space
+from tagwire.feeds.text import html_to_text, normalise_space, web_link
 from tagwire.models import FeedEntry, ParsedFeed
 
 JSON_FEED_VERSION_PREFIX = "https://jsonfeed.org/version/"
@@ -27,6 +27,8 @@ def parse_json_feed(body: bytes, *, url: str) -> ParsedFeed:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise FeedError(f"malformed JSON Feed: {exc}") from None
+    except RecursionError:
+        raise FeedError("malformed JSON Feed: nested too deeply") from None
     if not isinstance(data, dict) or not str(data.get("version", "")).startswith(
         JSON_FEED_VERSION_PREFIX
     ):
@@ -49,7 +51,7 @@ def _item(item: Any, base: str) -> FeedEntry | None:
     if not isinstance(item, dict):
         return None
     url = _text(item.get("url"))
-    link = urljoin(base, url) if url else ""
+    link = web_link(urljoin(base, url)) if url else ""
     guid = _item_id(item.get("id")) or link
     if not guid:
         return None

@@ -13,7 +13,7 @@ import feedparser
 
 from tagwire.errors import FeedError, NotAFeed
 from tagwire.feeds.jsonfeed import looks_like_json_feed, parse_json_feed
-from tagwire.feeds.text import html_to_text, normalise_space
+from tagwire.feeds.text import html_to_text, normalise_space, web_link
 from tagwire.models import FeedEntry, ParsedFeed
 
 # Matched by prefix in this order: the RDF versions must come before plain "rss".
@@ -66,7 +66,7 @@ def _not_a_feed(body: bytes, content_type: str, problem: object) -> FeedError:
 
 
 def _entry(raw: Any) -> FeedEntry | None:
-    link = raw.get("link") or ""
+    link = web_link(raw.get("link") or "")
     guid = raw.get("id") or link
     title = _plain_title(raw)
     if not guid:
@@ -77,7 +77,7 @@ def _entry(raw: Any) -> FeedEntry | None:
     html = content[0].get("value", "") if content else raw.get("summary", "")
     return FeedEntry(
         guid=guid,
-        url=link or (guid if guid.startswith(("http://", "https://")) else ""),
+        url=link or web_link(guid),
         title=title,
         summary=html_to_text(html or raw.get("summary", "")),
         published_at=_entry_date(raw),

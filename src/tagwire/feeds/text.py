@@ -10,6 +10,14 @@ from lxml.etree import ParserError
 
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
+WEB_SCHEMES = ("http://", "https://")
+
+
+def web_link(url: str) -> str:
+    """``url`` when it is an http(s) link, else "": a feed may carry ``javascript:`` links."""
+    url = url.strip()
+    return url if url.lower().startswith(WEB_SCHEMES) else ""
 
 
 def html_to_text(fragment: str) -> str:
@@ -27,6 +35,13 @@ def html_to_text(fragment: str) -> str:
     return normalise_space(root.text_content())
 
 
+def strip_control(text: str) -> str:
+    """Without the control characters that XML and PostgreSQL text cannot carry."""
+    return _CONTROL.sub("", text)
+
+
 def normalise_space(text: str) -> str:
-    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\xa0", " ").split("\n"))
+    """Collapse spaces, keep line breaks, drop control characters XML cannot carry."""
+    text = _CONTROL.sub("", text.replace("\xa0", " "))
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()

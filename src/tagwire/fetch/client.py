@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 from urllib.parse import urljoin
 
@@ -41,6 +43,7 @@ class Fetcher:
     def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
         self.settings = settings
         self._client = httpx.AsyncClient(
+            http2=True,
             headers={"User-Agent": settings.user_agent},
             timeout=httpx.Timeout(
                 settings.fetch_timeout, connect=min(10.0, settings.fetch_timeout)
@@ -141,7 +144,26 @@ def raise_for_status(response: httpx.Response, url: str) -> None:
     if status == 304 or 200 <= status < 300:
         return
     reason = response.reason_phrase or "error"
-    raise HTTPStatusError(f"HTTP {status} {reason}", url=url, status=status)
+    retry_after = parse_retry_after(response.headers.get("retry-after"))
+    raise HTTPStatusError(
+        f"HTTP {status} {reason}", url=url, status=status, retry_after=retry_after
+    )
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 async def read_capped(response: httpx.Response, cap: int, url: str) -> bytes:

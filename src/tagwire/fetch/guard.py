@@ -7,7 +7,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from tagwire.errors import BlockedAddress, InvalidInput
+from tagwire.errors import BlockedAddress, FetchError, InvalidInput
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 
@@ -41,7 +41,7 @@ async def ensure_public_host(url: str) -> None:
     try:
         infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise BlockedAddress(f"cannot resolve host {host!r}: {exc.strerror}", url=url) from None
+        raise FetchError(f"cannot resolve host {host!r}: {exc.strerror}", url=url) from None
     for info in infos:
         address = str(info[4][0])
         if not is_public_address(address):

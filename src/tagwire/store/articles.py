@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, or_, select
+from sqlalchemy import Connection, Engine, case, or_, select
 
+from tagwire.feeds.text import strip_control
 from tagwire.models import ArticleDraft
 from tagwire.store.outlets import outlet_id_for
 from tagwire.store.schema import articles
@@ -37,7 +38,7 @@ def save_article(engine: Engine, draft: ArticleDraft) -> tuple[int, bool]:
     with engine.begin() as conn:
         outlet_id = outlet_id_for(conn, draft.outlet_name)
         values = _row(draft, outlet_id, now)
-        existing = _existing_id(conn, draft)
+        existing = _existing_id(conn, draft, outlet_id)
         if existing is None:
             result = conn.execute(articles.insert().values(fetched_at=now, **values))
             article_id, created = int(result.inserted_primary_key[0]), True  # type: ignore[index]
@@ -50,16 +51,17 @@ def save_article(engine: Engine, draft: ArticleDraft) -> tuple[int, bool]:
     return article_id, created
 
 
-def _existing_id(conn: Connection, draft: ArticleDraft) -> int | None:
+def _existing_id(conn: Connection, draft: ArticleDraft, outlet_id: int) -> int | None:
+    """Same feed and guid; else the same outlet's article at the same canonical URL (one
+    outlet often lists an article in several of its feeds)."""
+    same_entry = (articles.c.feed_id == draft.feed_id) & (articles.c.guid == draft.guid)
+    same_page = (articles.c.outlet_id == outlet_id) & (
+        articles.c.canonical_url == draft.canonical_url
+    )
     query = (
         select(articles.c.id)
-        .where(
-            or_(
-                (articles.c.feed_id == draft.feed_id) & (articles.c.guid == draft.guid),
-                articles.c.canonical_url == draft.canonical_url,
-            )
-        )
-        .order_by((articles.c.guid == draft.guid).desc(), articles.c.id)
+        .where(or_(same_entry, same_page) if draft.canonical_url else same_entry)
+        .order_by(case((same_entry, 0), else_=1), articles.c.id)
         .limit(1)
     )
     found = conn.execute(query).scalar()
@@ -67,7 +69,7 @@ def _existing_id(conn: Connection, draft: ArticleDraft) -> int | None:
 
 
 def _row(draft: ArticleDraft, outlet_id: int, now: datetime) -> dict[str, object]:
-    return {
+    row = {
         "outlet_id": outlet_id,
         "feed_id": draft.feed_id,
         "guid": draft.guid,
@@ -87,3 +89,5 @@ def _row(draft: ArticleDraft, outlet_id: int, now: datetime) -> dict[str, object
         "published_at": draft.published_at,
         "updated_at": now,
     }
+    # Last line of defence: whatever a parser let through, no control character is stored.
+    return {k: strip_control(v) if isinstance(v, str) else v for k, v in row.items()}

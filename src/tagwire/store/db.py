@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from tagwire.errors import ConfigError, StoreError
@@ -22,17 +22,41 @@ def create_store_engine(url: str) -> Engine:
     except ArgumentError as exc:
         raise ConfigError(f"invalid database URL {url!r}: {exc}") from None
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            sqlite_file(parsed), connect_args={"check_same_thread": False, "timeout": 30}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    else:
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        try:
+            engine = create_engine(parsed, pool_pre_ping=True)
+        except (ArgumentError, ImportError) as exc:
+            raise ConfigError(f"cannot use database URL {url!r}: {exc}") from None
+    event.listen(engine, "handle_error", _translate_error)
+    return engine
+
+
+def sqlite_file(url: URL) -> URL:
+    """``~`` expanded and the folder created, with a clear error when that is impossible."""
+    if not url.database or url.database == ":memory:":
+        return url
+    path = Path(url.database).expanduser()
     try:
-        return create_engine(parsed, pool_pre_ping=True)
-    except (ArgumentError, ImportError) as exc:
-        raise ConfigError(f"cannot use database URL {url!r}: {exc}") from None
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the database folder {path.parent}: {exc.strerror}"
+        ) from None
+    return url.set(database=str(path))
+
+
+def _translate_error(context: ExceptionContext) -> None:
+    """Every database error leaves the store as a ``StoreError`` naming the cause."""
+    if context.is_pre_ping:
+        return  # the pool handles a dead connection itself
+    original = context.original_exception
+    raise StoreError(f"database error: {type(original).__name__}: {original}") from original
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -76,12 +76,19 @@ def claim_due_feeds(
         .order_by(feeds.c.next_check_at, feeds.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    # One UPDATE ... RETURNING: atomic on SQLite (one writer) as on PostgreSQL.
+    claim = (
+        feeds.update()
+        .where(feeds.c.id.in_(due))
+        .values(next_check_at=now + lease)
+        .returning(feeds.c.id)
     )
     with engine.begin() as conn:
-        ids = list(conn.execute(due).scalars())
+        ids = list(conn.execute(claim).scalars())
         if not ids:
             return []
-        conn.execute(feeds.update().where(feeds.c.id.in_(ids)).values(next_check_at=now + lease))
         rows = conn.execute(
             select(feeds, outlets.c.name.label("outlet_name"))
             .join(outlets, outlets.c.id == feeds.c.outlet_id)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, Select, and_, func, or_, select
 
+from tagwire.enrich.names import slugify
 from tagwire.store.schema import article_tags, articles, outlets, tag_aliases, tags
 
 
@@ -67,15 +68,54 @@ class Cursor:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
             stamp, ident = raw.split("|")
             published = datetime.fromisoformat(stamp)
-            return cls(published if published.tzinfo else published.replace(tzinfo=UTC), int(ident))
+            number = int(ident)
         except (ValueError, UnicodeDecodeError):
             return None
+        if not 0 < number < MAX_ID:
+            return None
+        return cls(published if published.tzinfo else published.replace(tzinfo=UTC), number)
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
     articles: list[ArticleView]
     next_cursor: Cursor | None
+
+
+@dataclass(frozen=True, slots=True)
+class TagPage:
+    tag: TagInfo
+    page: Page
+
+
+@dataclass(frozen=True, slots=True)
+class HomePage:
+    page: Page
+    top_tags: list[TagInfo]
+
+
+MAX_ID = 2**62
+
+
+def tag_page(engine: Engine, slug: str, cursor: Cursor | None, limit: int) -> TagPage | None:
+    """A tag and one page of its articles, newest first; None when no such tag."""
+    tag = find_tag(engine, slug)
+    if tag is None:
+        return None
+    return TagPage(tag, tag_articles(engine, tag.id, cursor, limit))
+
+
+def home_page(engine: Engine, cursor: Cursor | None, limit: int, tags: int = 40) -> HomePage:
+    return HomePage(latest_articles(engine, cursor, limit), top_tags(engine, limit=tags))
+
+
+def canonical_tag_slug(engine: Engine, text: str) -> str | None:
+    """The slug a spelling stands for: ``Azawad`` -> ``azawad``, ``Kiev`` -> ``kyiv``."""
+    slug = slugify(text)
+    if slug and slug != text and find_tag(engine, slug) is not None:
+        return slug
+    found = find_tag_slug_by_alias(engine, text.lstrip("#").replace("-", " "))
+    return found if found != text else None
 
 
 def find_tag(engine: Engine, slug: str) -> TagInfo | None:

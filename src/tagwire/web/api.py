@@ -14,7 +14,7 @@ from tagwire.store import reads
 from tagwire.store.feeds import FeedRow, list_feeds
 from tagwire.store.reads import ArticleView, TagInfo
 from tagwire.web import urls
-from tagwire.web.views import engine_of, parse_cursor, settings_of
+from tagwire.web.views import ArticleId, engine_of, parse_cursor, settings_of
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -48,7 +48,7 @@ def api_tag_articles(
 
 
 @router.get("/articles/{article_id}", response_model=ArticleView)
-def api_article(request: Request, article_id: int) -> ArticleView:
+def api_article(request: Request, article_id: int = ArticleId) -> ArticleView:
     article = reads.get_article(engine_of(request), article_id)
     if article is None:
         raise HTTPException(404, f"no article {article_id}")

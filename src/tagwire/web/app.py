@@ -1,14 +1,17 @@
-"""The FastAPI application: templates, security headers, one error handler, the views."""
+"""The FastAPI application: templates, security headers, the error handlers, the views."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -17,8 +20,9 @@ from starlette.exceptions import HTTPException
 from tagwire import __version__
 from tagwire.schedule import run_scheduler
 from tagwire.settings import Settings
-from tagwire.web import urls
+from tagwire.web import api, urls, views
 from tagwire.web.dates import human_date
+from tagwire.web.views import Redirect
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
@@ -27,6 +31,15 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }
+# FastAPI's interactive docs load Swagger UI from its CDN with an inline bootstrap script.
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
+DOCS_HEADERS = {
+    **SECURITY_HEADERS,
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: https:;"
+    " style-src 'self' https://cdn.jsdelivr.net; frame-ancestors 'none';"
+    " script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
+}
+log = logging.getLogger("tagwire.web")
 
 
 def create_app(
@@ -52,17 +65,27 @@ def create_app(
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
+        headers = DOCS_HEADERS if request.url.path in DOCS_PATHS else SECURITY_HEADERS
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        if 300 <= exc.status_code < 400 and exc.headers and "Location" in exc.headers:
-            return RedirectResponse(exc.headers["Location"], status_code=exc.status_code)
+        if isinstance(exc, Redirect):
+            return exc.response()
         return render_error(request, exc.status_code, str(exc.detail))
 
-    from tagwire.web import api, views  # routes register on import of the app's routers
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+        return render_error(request, 404, "No such page")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("error serving %s", request.url.path)
+        return render_error(request, 500, "Something went wrong on our side; it has been logged.")
 
     app.include_router(api.router)
     app.include_router(views.router)

@@ -6,28 +6,31 @@ from typing import Any
 
 from feedgen.feed import FeedGenerator
 
+from tagwire.feeds.text import strip_control
 from tagwire.store.reads import ArticleView
 
 
-def atom_feed(title: str, page_url: str, feed_url: str, articles: list[ArticleView]) -> bytes:
+def atom_feed(
+    title: str, page_url: str, feed_url: str, articles: list[tuple[str, ArticleView]]
+) -> bytes:
+    """Atom 1.0 of ``(our URL of the article, article)`` pairs; our URL is the entry id."""
     generator = FeedGenerator()
     generator.id(page_url)
-    generator.title(title)
+    generator.title(strip_control(title))
     generator.link(href=page_url, rel="alternate")
     generator.link(href=feed_url, rel="self")
-    generator.language("en")
-    updated = max((a.published_at for a in articles), default=None)
+    updated = max((a.published_at for _, a in articles), default=None)
     if updated is not None:
         generator.updated(updated)
-    for article in reversed(articles):  # feedgen prepends each entry
+    for own_url, article in reversed(articles):  # feedgen prepends each entry
         entry = generator.add_entry()
-        entry.id(article.url)
-        entry.title(article.title)
+        entry.id(own_url)
+        entry.title(strip_control(article.title))
         entry.link(href=article.url)
         entry.published(article.published_at)
         entry.updated(article.published_at)
-        entry.author({"name": article.author or article.outlet})
-        entry.summary(article.text[:1000] or article.summary)
+        entry.author({"name": strip_control(article.author or article.outlet)})
+        entry.summary(strip_control(article.text[:1000] or article.summary))
         if article.category:
             entry.category(term=article.category)
         for tag in article.tags:

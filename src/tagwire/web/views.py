@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
-from tagwire.enrich.names import slugify
 from tagwire.settings import Settings
 from tagwire.store import reads
-from tagwire.store.reads import Cursor, TagInfo
+from tagwire.store.reads import MAX_ID, Cursor, TagInfo, TagPage
 from tagwire.web import urls
 from tagwire.web.feeds_out import atom_feed, json_feed
 
 router = APIRouter()
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 JSON_FEED_TYPE = "application/feed+json"
+ArticleId = Path(ge=1, lt=MAX_ID)
 
 
 def engine_of(request: Request) -> Engine:
@@ -37,50 +37,48 @@ def parse_cursor(token: str | None) -> Cursor | None:
 
 @router.get("/", include_in_schema=False)
 def home(request: Request, cursor: str | None = None) -> Response:
-    engine, settings = engine_of(request), settings_of(request)
-    page = reads.latest_articles(engine, parse_cursor(cursor), settings.page_size)
+    settings = settings_of(request)
+    data = reads.home_page(engine_of(request), parse_cursor(cursor), settings.page_size)
     context = {
-        "page": page,
-        "top_tags": reads.top_tags(engine, limit=40),
+        "page": data.page,
+        "top_tags": data.top_tags,
         "excerpt_chars": settings.excerpt_chars,
-        "next_url": urls.home_url(page.next_cursor) if page.next_cursor else None,
+        "next_url": urls.home_url(data.page.next_cursor) if data.page.next_cursor else None,
     }
     return request.app.state.templates.TemplateResponse(request, "home.html", context)
 
 
 @router.get("/tags/{slug}.json", include_in_schema=False)
 def tag_json(request: Request, slug: str, cursor: str | None = None) -> Response:
-    tag, page = tag_page_data(request, slug, cursor, "json")
-    next_url = (
-        absolute(request, urls.tag_url(tag.slug, "json", page.next_cursor))
-        if page.next_cursor
-        else None
-    )
+    data = tag_page_data(request, slug, cursor, "json")
+    tag, page = data.tag, data.page
+    next_url = urls.tag_url(tag.slug, "json", page.next_cursor) if page.next_cursor else None
     body = json_feed(
         tag_title(tag),
         absolute(request, urls.tag_url(tag.slug)),
         absolute(request, urls.tag_url(tag.slug, "json")),
         page.articles,
-        next_url,
+        absolute(request, next_url) if next_url else None,
     )
     return JSONResponse(body, media_type=JSON_FEED_TYPE)
 
 
 @router.get("/tags/{slug}.atom", include_in_schema=False)
 def tag_atom(request: Request, slug: str, cursor: str | None = None) -> Response:
-    tag, page = tag_page_data(request, slug, cursor, "atom")
+    data = tag_page_data(request, slug, cursor, "atom")
     body = atom_feed(
-        tag_title(tag),
-        absolute(request, urls.tag_url(tag.slug)),
-        absolute(request, urls.tag_url(tag.slug, "atom")),
-        page.articles,
+        tag_title(data.tag),
+        absolute(request, urls.tag_url(data.tag.slug)),
+        absolute(request, urls.tag_url(data.tag.slug, "atom")),
+        [(absolute(request, urls.article_url(a.id)), a) for a in data.page.articles],
     )
     return Response(body, media_type=ATOM_TYPE)
 
 
 @router.get("/tags/{slug}", include_in_schema=False)
 def tag_page(request: Request, slug: str, cursor: str | None = None) -> Response:
-    tag, page = tag_page_data(request, slug, cursor, None)
+    data = tag_page_data(request, slug, cursor, None)
+    tag, page = data.tag, data.page
     context = {
         "tag": tag,
         "title": tag_title(tag),
@@ -92,7 +90,7 @@ def tag_page(request: Request, slug: str, cursor: str | None = None) -> Response
 
 
 @router.get("/articles/{article_id}", include_in_schema=False)
-def article_page(request: Request, article_id: int) -> Response:
+def article_page(request: Request, article_id: int = ArticleId) -> Response:
     article = reads.get_article(engine_of(request), article_id)
     if article is None:
         raise HTTPException(404, "No such article")
@@ -101,35 +99,28 @@ def article_page(request: Request, article_id: int) -> Response:
     )
 
 
-def tag_page_data(
-    request: Request, slug: str, cursor: str | None, fmt: str | None
-) -> tuple[TagInfo, reads.Page]:
+def tag_page_data(request: Request, slug: str, cursor: str | None, fmt: str | None) -> TagPage:
+    """The tag's page; another spelling of a known tag redirects to its canonical URL."""
     engine = engine_of(request)
-    tag = reads.find_tag(engine, slug)
-    if tag is None:
-        redirect_to_canonical(request, engine, slug, fmt)
-        raise HTTPException(404, f"No articles are tagged #{slug} yet")
-    page = reads.tag_articles(engine, tag.id, parse_cursor(cursor), settings_of(request).page_size)
-    return tag, page
-
-
-def redirect_to_canonical(request: Request, engine: Engine, slug: str, fmt: str | None) -> None:
-    """``/tags/Azawad`` and ``/tags/Kiev`` lead to ``/tags/azawad`` and ``/tags/kyiv``."""
-    canonical = slugify(slug)
-    if canonical == slug or reads.find_tag(engine, canonical) is None:
-        canonical = reads.find_tag_slug_by_alias(engine, slug.lstrip("#").replace("-", " ")) or ""
-    if canonical and canonical != slug:
+    data = reads.tag_page(engine, slug, parse_cursor(cursor), settings_of(request).page_size)
+    if data is not None:
+        return data
+    canonical = reads.canonical_tag_slug(engine, slug)
+    if canonical:
         target = urls.tag_url(canonical, fmt)
-        if request.url.query:
-            target += "?" + request.url.query
-        raise _Redirect(target)
+        raise Redirect(target + ("?" + request.url.query if request.url.query else ""))
+    raise HTTPException(404, f"No articles are tagged #{slug} yet")
 
 
-class _Redirect(HTTPException):
+class Redirect(HTTPException):
     """Raised from deep in a view; the app's error handler turns it into a redirect."""
 
     def __init__(self, location: str) -> None:
-        super().__init__(301, "Moved Permanently", headers={"Location": location})
+        super().__init__(301, "Moved Permanently")
+        self.location = location
+
+    def response(self) -> RedirectResponse:
+        return RedirectResponse(self.location, status_code=self.status_code)
 
 
 def tag_title(tag: TagInfo) -> str:
