@@ -273,3 +273,16 @@ def test_one_bad_outline_does_not_sink_an_opml_list(site: HTTPServer, tagwire, t
     result = tagwire("add", str(opml))
     assert result.exit_code == 0
     assert f"subscribed: {good}" in result.output and "skipped" in result.output
+
+
+def test_a_feed_that_is_gone_stops_until_added_again(site: HTTPServer, tagwire, settings):
+    site.expect_oneshot_request("/feed").respond_with_data(rss("Fine", []), content_type="text/xml")
+    site.expect_request("/feed").respond_with_data("gone", status=410)
+    tagwire("add", site.url_for("/feed"))
+    tagwire("fetch", "--all")
+    engine = open_store(settings.database_url)
+    row = list_feeds(engine)[0]
+    assert row.last_status == "stopped" and "stopped checking" in row.last_error
+    assert tagwire("fetch", "--all").output.startswith("0 feeds")  # no longer checked
+    tagwire("add", site.url_for("/feed"))
+    assert "1 feeds" in tagwire("fetch").output  # re-adding resumes it

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tagwire.models import FeedEntry
-from tagwire.pipeline import decide, entry_hash, next_check, publication_date, strip_headline
-from tagwire.settings import Settings
+from tagwire.pipeline import decide, entry_hash, publication_date, strip_headline
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 
@@ -30,20 +29,6 @@ def test_publication_date_prefers_the_feed_and_distrusts_the_future():
     assert publication_date(None, None, NOW) == NOW
 
 
-def test_failing_feeds_back_off_exponentially_up_to_the_ceiling():
-    settings = Settings(database_url="sqlite://", poll_minutes=30, max_backoff_minutes=240)
-    assert next_check(settings, NOW) == NOW + timedelta(minutes=30)
-    waits = [next_check(settings, NOW, n) - NOW for n in (1, 2, 3, 4, 10)]
-    assert waits == [timedelta(minutes=m) for m in (30, 60, 120, 240, 240)]
-
-
 def test_the_headline_is_not_repeated_in_the_text():
     assert strip_headline("Big news\nThe text.", "Big  news") == "The text."
     assert strip_headline("Other line\nThe text.", "Big news") == "Other line\nThe text."
-
-
-def test_retry_after_is_honoured_within_the_ceiling():
-    settings = Settings(database_url="sqlite://", poll_minutes=30, max_backoff_minutes=240)
-    assert next_check(settings, NOW, 1, retry_after=7200) - NOW == timedelta(hours=2)
-    assert next_check(settings, NOW, 1, retry_after=10) - NOW == timedelta(minutes=30)
-    assert next_check(settings, NOW, 1, retry_after=10**9) - NOW == timedelta(minutes=240)

@@ -20,6 +20,7 @@ class FetchResult:
     body: bytes
     etag: str | None = None
     last_modified: str | None = None
+    max_age_seconds: float | None = None  # Cache-Control max-age or Expires
 
     @property
     def not_modified(self) -> bool:
@@ -45,6 +46,7 @@ class ParsedFeed:
     site_url: str | None
     language: str | None
     entries: tuple[FeedEntry, ...]
+    ttl_minutes: float | None = None  # <ttl> or <sy:updatePeriod>/<sy:updateFrequency>
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,12 +19,14 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
+from tagwire import cadence
+from tagwire.cadence import RHYTHM_WINDOW
 from tagwire.enrich.category import categorise
 from tagwire.enrich.entities import EntityRecognizer
 from tagwire.enrich.gazetteer import known, load_gazetteer
 from tagwire.enrich.language import detect_language
 from tagwire.enrich.tagging import Tagger
-from tagwire.errors import ExtractError, FeedError, FetchError, InvalidInput
+from tagwire.errors import ExtractError, FeedError, FetchError, InvalidInput, TagwireError
 from tagwire.extract import extract_page
 from tagwire.feeds import parse_feed
 from tagwire.fetch import Fetcher
@@ -86,18 +88,6 @@ def publication_date(
     return now
 
 
-def next_check(
-    settings: Settings, now: datetime, error_count: int = 0, retry_after: float | None = None
-) -> datetime:
-    """Healthy feeds every poll interval; failing ones back off exponentially, at least as
-    long as the server's Retry-After, at most the configured ceiling."""
-    if error_count <= 0:
-        return now + timedelta(minutes=settings.poll_minutes)
-    backoff = settings.poll_minutes * 2 ** min(error_count - 1, 16)
-    wait = max(backoff, (retry_after or 0.0) / 60)
-    return now + timedelta(minutes=min(wait, settings.max_backoff_minutes))
-
-
 class Pipeline:
     """Updates feeds with one fetcher, one tagger and one thread for CPU-bound work."""
 
@@ -124,18 +114,18 @@ class Pipeline:
                     self.engine,
                     feed.id,
                     status="not-modified",
-                    next_check_at=next_check(self.settings, now),
+                    next_check_at=self._next_check(feed, now, result.max_age_seconds),
                 )
                 return self._report(FeedOutcome(feed.id, feed.url, "not-modified"))
             parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
         except (FetchError, FeedError) as exc:
-            return self._fail(feed, str(exc), now, getattr(exc, "retry_after", None))
+            return self._fail(feed, exc, now)
         new, updated = await self.store_entries(feed, parsed)
         feed_store.record_success(
             self.engine,
             feed.id,
             status="ok",
-            next_check_at=next_check(self.settings, now),
+            next_check_at=self._next_check(feed, now, result.max_age_seconds, parsed.ttl_minutes),
             etag=result.etag,
             last_modified=result.last_modified,
             title=parsed.title,
@@ -207,16 +197,30 @@ class Pipeline:
 
     def record_crash(self, feed: FeedState, exc: Exception) -> FeedOutcome:
         """Record an unexpected failure like any other, so the feed backs off."""
-        return self._fail(feed, f"internal error: {type(exc).__name__}: {exc}", datetime.now(UTC))
+        internal = TagwireError(f"internal error: {type(exc).__name__}: {exc}")
+        return self._fail(feed, internal, datetime.now(UTC))
 
-    def _fail(
-        self, feed: FeedState, error: str, now: datetime, retry_after: float | None = None
-    ) -> FeedOutcome:
+    def _next_check(
+        self, feed: FeedState, now: datetime, max_age: float | None, ttl: float | None = None
+    ) -> datetime:
+        published = feed_store.recent_publication_dates(self.engine, feed.id, now - RHYTHM_WINDOW)
+        return cadence.after_success(
+            self.settings, now, published, ttl_minutes=ttl, max_age_seconds=max_age
+        )
+
+    def _fail(self, feed: FeedState, exc: Exception, now: datetime) -> FeedOutcome:
+        errors = feed.error_count + 1
+        status = getattr(exc, "status", None)
+        stop = cadence.should_stop(status, errors)
+        error = str(exc) + ("; stopped checking this feed (add it again to resume)" if stop else "")
         feed_store.record_failure(
             self.engine,
             feed.id,
             error=error,
-            next_check_at=next_check(self.settings, now, feed.error_count + 1, retry_after),
+            next_check_at=cadence.after_failure(
+                self.settings, now, errors, getattr(exc, "retry_after", None)
+            ),
+            stop=stop,
         )
         return self._report(FeedOutcome(feed.id, feed.url, "error", error=error))
 

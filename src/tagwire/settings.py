@@ -61,9 +61,12 @@ class Settings:
     max_redirects: int = _setting(5, "Most redirect hops followed for one request.")
     concurrency: int = _setting(8, "Feeds updated at the same time.")
     page_concurrency: int = _setting(8, "Article pages fetched at the same time, in all.")
-    poll_minutes: int = _setting(30, "Minutes between two checks of a healthy feed.")
-    max_backoff_minutes: int = _setting(
-        1440, "Longest wait before retrying a failing feed, in minutes."
+    poll_minutes: int = _setting(
+        30, "Minutes between checks of a feed whose publishing rhythm is not known yet."
+    )
+    min_poll_minutes: int = _setting(5, "Shortest time between two checks of one feed, minutes.")
+    max_poll_minutes: int = _setting(
+        1440, "Longest time between two checks of one feed (also the longest back-off)."
     )
     max_tags_per_article: int = _setting(15, "Most tags kept on one article.")
     spacy_model_en: str = _setting(
@@ -95,7 +98,8 @@ class Settings:
             "concurrency",
             "page_concurrency",
             "poll_minutes",
-            "max_backoff_minutes",
+            "min_poll_minutes",
+            "max_poll_minutes",
             "max_tags_per_article",
             "page_size",
             "excerpt_chars",
@@ -112,6 +116,10 @@ class Settings:
                     f"{ENV_PREFIX}{name.upper()}: spaCy model {model!r} is not installed"
                     " (pip install its package, or give the path of a model folder)"
                 )
+        if self.min_poll_minutes > self.max_poll_minutes:
+            raise ConfigError(
+                f"{ENV_PREFIX}MIN_POLL_MINUTES must not exceed {ENV_PREFIX}MAX_POLL_MINUTES"
+            )
         if not 0 <= self.max_redirects <= 20:
             raise ConfigError(f"{ENV_PREFIX}MAX_REDIRECTS must be between 0 and 20")
         if "://" not in self.database_url:

@@ -69,13 +69,32 @@ class Tagger:
     def tag(
         self, title: str, text: str, language: str | None, outlet: str | None = None
     ) -> tuple[TagScore, ...]:
+        return self._ranked(title, text, language, outlet, limit=self.max_tags, threshold=True)
+
+    def candidates(
+        self, title: str, text: str, language: str | None, outlet: str | None = None
+    ) -> tuple[TagScore, ...]:
+        """Every candidate tag ``tag`` chooses from, best first: no threshold, no cap."""
+        return self._ranked(title, text, language, outlet, limit=None, threshold=False)
+
+    def _ranked(
+        self,
+        title: str,
+        text: str,
+        language: str | None,
+        outlet: str | None,
+        *,
+        limit: int | None,
+        threshold: bool,
+    ) -> tuple[TagScore, ...]:
         document = mask(f"{title}\n\n{text}", outlet)
         mentions = self.mentions(document, language)
         return rank(
             mentions,
             title_end=len(title),
             lead_end=len(title) + 2 + LEAD_CHARS,
-            limit=self.max_tags,
+            limit=limit,
+            threshold=threshold,
         )
 
     def mentions(self, document: str, language: str | None) -> list[Mention]:
@@ -224,8 +243,15 @@ def merge_short_names(mentions: list[Mention]) -> list[Mention]:
 
 
 def rank(
-    mentions: list[Mention], *, title_end: int, lead_end: int, limit: int
+    mentions: list[Mention],
+    *,
+    title_end: int,
+    lead_end: int,
+    limit: int | None,
+    threshold: bool = True,
 ) -> tuple[TagScore, ...]:
+    """The candidates best first, at most ``limit`` of them (``None``: all); ``threshold``
+    drops the weak ones and unknown names seen only in the headline."""
     candidates: dict[str, Candidate] = {}
     for m in sorted(mentions, key=lambda m: m.start):
         c = candidates.setdefault(m.tag.slug, Candidate(m.tag, m.known, first=m.start))
@@ -247,7 +273,11 @@ def rank(
             c.tag = replace(c.tag, kind=max(c.kinds, key=lambda k: c.kinds[k]))
     kept = sorted(
         # An unknown name seen only in a Title Case headline is too often the headline itself.
-        (c for c in candidates.values() if c.score >= MIN_SCORE and (c.known or c.in_body)),
+        (
+            c
+            for c in candidates.values()
+            if not threshold or (c.score >= MIN_SCORE and (c.known or c.in_body))
+        ),
         key=lambda c: (-c.score, c.first),
     )[:limit]
     top = kept[0].score if kept else 1.0

@@ -46,7 +46,24 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
         site_url=feed.get("link") or None,
         language=feed.get("language") or None,
         entries=entries,
+        ttl_minutes=feed_ttl_minutes(feed),
     )
+
+
+_PERIOD_MINUTES = {"hourly": 60, "daily": 1440, "weekly": 10080, "monthly": 43200, "yearly": 525600}
+
+
+def feed_ttl_minutes(feed: Any) -> float | None:
+    """How long the feed asks readers to wait: RSS ``<ttl>``, or the syndication module's
+    ``<sy:updatePeriod>`` divided by ``<sy:updateFrequency>``."""
+    ttl = str(feed.get("ttl", "")).strip()
+    if ttl.isdigit() and int(ttl) > 0:
+        return float(ttl)
+    period = _PERIOD_MINUTES.get(str(feed.get("sy_updateperiod", "")).strip().lower())
+    if period is None:
+        return None
+    frequency = str(feed.get("sy_updatefrequency", "1")).strip()
+    return period / int(frequency) if frequency.isdigit() and int(frequency) > 0 else period
 
 
 def _is_broken(parsed: Any) -> bool:

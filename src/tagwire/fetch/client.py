@@ -105,6 +105,7 @@ class Fetcher:
                     body=body,
                     etag=response.headers.get("etag"),
                     last_modified=response.headers.get("last-modified"),
+                    max_age_seconds=cache_lifetime(response.headers),
                 )
         raise TooManyRedirects(f"more than {self.settings.max_redirects} redirects", url=url)
 
@@ -150,6 +151,32 @@ def raise_for_status(response: httpx.Response, url: str) -> None:
     )
 
 
+def cache_lifetime(headers: httpx.Headers) -> float | None:
+    """Seconds the response may be reused: Cache-Control max-age, else Expires - Date."""
+    control = headers.get("cache-control", "").lower()
+    if "no-store" in control or "no-cache" in control:
+        return None
+    for directive in control.split(","):
+        name, _, value = directive.strip().partition("=")
+        if name == "max-age" and value.strip().isdigit():
+            return float(value.strip())
+    expires = _http_date(headers.get("expires"))
+    if expires is None:
+        return None
+    served = _http_date(headers.get("date")) or datetime.now(UTC)
+    return max(0.0, (expires - served).total_seconds())
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
     if not value:
@@ -157,13 +184,8 @@ def parse_retry_after(value: str | None) -> float | None:
     value = value.strip()
     if value.isdigit():
         return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    when = _http_date(value)
+    return None if when is None else max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 async def read_capped(response: httpx.Response, cap: int, url: str) -> bytes:

@@ -43,6 +43,11 @@ def add_feed(
     with engine.begin() as conn:
         existing = conn.execute(select(feeds.c.id).where(feeds.c.url == url)).scalar()
         if existing is not None:
+            conn.execute(  # adding a stopped feed again resumes it
+                feeds.update()
+                .where(feeds.c.id == existing, feeds.c.active.is_(False))
+                .values(active=True, error_count=0, next_check_at=now)
+            )
             return int(existing), False
         outlet_id = outlet_id_for(conn, outlet_name, site_url, language)
         result = conn.execute(
@@ -137,19 +142,31 @@ def record_success(
         conn.execute(feeds.update().where(feeds.c.id == feed_id).values(**values))
 
 
-def record_failure(engine: Engine, feed_id: int, *, error: str, next_check_at: datetime) -> None:
+def record_failure(
+    engine: Engine, feed_id: int, *, error: str, next_check_at: datetime, stop: bool = False
+) -> None:
+    """Count the failure; with ``stop`` the feed is not checked again until re-added."""
     with engine.begin() as conn:
         conn.execute(
             feeds.update()
             .where(feeds.c.id == feed_id)
             .values(
-                last_status="error",
+                active=not stop,
+                last_status="stopped" if stop else "error",
                 last_error=error[:2000],
                 error_count=feeds.c.error_count + 1,
                 last_checked_at=datetime.now(UTC),
                 next_check_at=next_check_at,
             )
         )
+
+
+def recent_publication_dates(engine: Engine, feed_id: int, since: datetime) -> list[datetime]:
+    query = select(articles.c.published_at).where(
+        articles.c.feed_id == feed_id, articles.c.published_at >= since
+    )
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())
 
 
 def make_all_due(engine: Engine) -> None:

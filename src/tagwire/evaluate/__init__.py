@@ -1,0 +1,1 @@
+"""Measured quality: tagwire's stages against human-labelled data (``tagwire eval``)."""
