@@ -51,3 +51,9 @@ def test_every_setting_is_documented():
     docs = DOCS.read_text()
     missing = [name for name in documented_settings() if f"`{name}`" not in docs]
     assert not missing, f"document these in docs/settings.md: {missing}"
+
+
+def test_the_settings_reference_is_current():
+    from tagwire.settings import settings_markdown
+
+    assert settings_markdown() in DOCS.read_text(), "run: tagwire settings --markdown"

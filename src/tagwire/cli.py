@@ -166,8 +166,35 @@ def run_fetch(obj: Context, everything: bool, show_progress: bool) -> tuple[list
 @click.pass_obj
 @reports_errors
 def serve(obj: Context, host: str, port: int, no_workers: bool) -> None:
-    """Serve the web app, with the in-process feed scheduler."""
-    run_web(obj, host, port, workers=not no_workers)
+    """Serve the web app, with the in-process feed scheduler unless workers do the fetching."""
+    run_web(obj, host, port, workers=not no_workers and not obj.settings.broker_url)
+
+
+@cli.command()
+@click.option("--concurrency", type=int, help="Worker processes (env TAGWIRE_WORKER_CONCURRENCY).")
+@click.pass_obj
+@reports_errors
+def worker(obj: Context, concurrency: int | None) -> None:
+    """Run a Celery worker that updates the feeds the scheduler hands out."""
+    from tagwire.tasks import make_celery
+
+    app = make_celery(obj.settings)
+    obj.engine.dispose()  # migrated here, once; each worker process opens its own connections
+    processes = concurrency or obj.settings.worker_concurrency
+    app.worker_main(
+        ["worker", "--loglevel=INFO", f"--concurrency={processes}", "-Q", obj.settings.task_queue]
+    )
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Enqueue the feeds due now, then exit.")
+@click.pass_obj
+@reports_errors
+def scheduler(obj: Context, once: bool) -> None:
+    """Hand due feeds to the Celery workers, every few seconds."""
+    from tagwire.tasks import make_celery, run_scheduler_loop
+
+    run_scheduler_loop(make_celery(obj.settings), obj.engine, rounds=1 if once else None)
 
 
 def run_web(
@@ -220,6 +247,27 @@ def opml(obj: Context) -> None:
     click.echo(
         write_opml((f.url, f.title or f.outlet, None) for f in list_feeds(obj.engine)), nl=False
     )
+
+
+@cli.command("settings")
+@click.option("--markdown", is_flag=True, help="Print the reference table of docs/settings.md.")
+@click.pass_obj
+def show_settings(obj: Context, markdown: bool) -> None:
+    """Every setting with its value in effect (secrets in URLs hidden)."""
+    from dataclasses import fields
+
+    from sqlalchemy.engine import make_url
+
+    from tagwire.settings import ENV_PREFIX, settings_markdown
+
+    if markdown:
+        click.echo(settings_markdown(), nl=False)
+        return
+    for f in fields(obj.settings):
+        value = getattr(obj.settings, f.name)
+        if f.name.endswith("_url") and value and "://" in value:
+            value = make_url(value).render_as_string(hide_password=True)
+        click.echo(f"{ENV_PREFIX}{f.name.upper()}={value}")
 
 
 def main() -> None:

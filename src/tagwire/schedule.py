@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from tagwire.enrich.tagging import Tagger
 from tagwire.fetch import Fetcher
 from tagwire.models import FeedOutcome, FeedState
 from tagwire.pipeline import Pipeline, build_tagger
@@ -27,12 +28,13 @@ async def update_due_feeds(
     engine: Engine,
     on_done: Progress | None = None,
     feeds: list[FeedState] | None = None,
+    tagger: Tagger | None = None,
 ) -> list[FeedOutcome]:
-    """Update every due feed once, at most ``settings.concurrency`` at a time."""
+    """Update every due feed (or ``feeds``) once, at most ``settings.concurrency`` at a time."""
     due = claim_due_feeds(engine, datetime.now(UTC)) if feeds is None else feeds
     if not due:
         return []
-    tagger = build_tagger(settings, engine)
+    tagger = tagger or build_tagger(settings, engine)
     limit = asyncio.Semaphore(settings.concurrency)
     async with Fetcher(settings) as fetcher:
         pipeline = Pipeline(settings, engine, fetcher, tagger)

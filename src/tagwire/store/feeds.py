@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Row, func, select
 
 from tagwire.models import FeedState
 from tagwire.store.outlets import outlet_id_for
@@ -100,18 +101,31 @@ def claim_due_feeds(
             .where(feeds.c.id.in_(ids))
             .order_by(feeds.c.id)
         )
-        return [
-            FeedState(
-                id=row.id,
-                url=row.url,
-                outlet_id=row.outlet_id,
-                outlet_name=row.outlet_name,
-                etag=row.etag,
-                last_modified=row.last_modified,
-                error_count=row.error_count,
-            )
-            for row in rows
-        ]
+        return [_state(row) for row in rows]
+
+
+def feed_state(engine: Engine, feed_id: int) -> FeedState | None:
+    """One active feed as the pipeline needs it (for a worker handed its id)."""
+    query = (
+        select(feeds, outlets.c.name.label("outlet_name"))
+        .join(outlets, outlets.c.id == feeds.c.outlet_id)
+        .where(feeds.c.id == feed_id, feeds.c.active.is_(True))
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return None if row is None else _state(row)
+
+
+def _state(row: Row[Any]) -> FeedState:
+    return FeedState(
+        id=row.id,
+        url=row.url,
+        outlet_id=row.outlet_id,
+        outlet_name=row.outlet_name,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        error_count=row.error_count,
+    )
 
 
 def record_success(

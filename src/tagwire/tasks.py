@@ -1,0 +1,133 @@
+"""Scale-out: feed updates as Celery tasks on a Redis broker.
+
+``tagwire scheduler`` claims due feeds in the database (the schedule) and enqueues one
+``tagwire.update_feed`` task per feed; ``tagwire worker`` runs them. A task is acknowledged
+only when done (``acks_late``): a worker killed midway leaves its task to be handed to
+another once the visibility timeout passes, and redoing it duplicates nothing, because
+articles are identified by feed and guid and updated in place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_process_init
+from sqlalchemy import Engine
+
+from tagwire.enrich.tagging import Tagger
+from tagwire.errors import ConfigError, StoreError
+from tagwire.pipeline import build_tagger
+from tagwire.schedule import IDLE_SECONDS, update_due_feeds
+from tagwire.settings import Settings
+from tagwire.store import open_store
+from tagwire.store.feeds import claim_due_feeds, feed_state
+
+log = logging.getLogger("tagwire.tasks")
+UPDATE_FEED = "tagwire.update_feed"
+TAGGER_REFRESH_SECONDS = 600.0
+
+
+class WorkerState:
+    """What one worker process keeps between tasks: its engine and its tagger."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine: Engine | None = None
+        self._tagger: Tagger | None = None
+        self._tagger_built = 0.0
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = open_store(self.settings.database_url)
+        return self._engine
+
+    def tagger(self) -> Tagger:
+        # Rebuilt now and then, so tags other workers learned reach this one too.
+        if self._tagger is None or time.monotonic() - self._tagger_built > TAGGER_REFRESH_SECONDS:
+            self._tagger = build_tagger(self.settings, self.engine)
+            self._tagger_built = time.monotonic()
+        return self._tagger
+
+    def forget_connections(self) -> None:
+        """After a fork: connections belong to the parent; open new ones lazily."""
+        if self._engine is not None:
+            self._engine.dispose(close=False)
+        self._engine = None
+
+
+def make_celery(settings: Settings) -> Celery:
+    if not settings.broker_url:
+        raise ConfigError("set TAGWIRE_BROKER_URL (e.g. redis://127.0.0.1:6379/0) to use workers")
+    app = Celery("tagwire", broker=settings.broker_url, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options=transport_options(settings),
+        worker_hijack_root_logger=False,
+        task_default_queue=settings.task_queue,
+    )
+    state = WorkerState(settings)
+    worker_process_init.connect(lambda **_: state.forget_connections(), weak=False)
+
+    @app.task(
+        name=UPDATE_FEED,
+        autoretry_for=(StoreError,),
+        retry_backoff=True,
+        max_retries=5,
+    )
+    def update_feed(feed_id: int) -> dict[str, Any]:
+        feed = feed_state(state.engine, feed_id)
+        if feed is None:
+            return {"feed_id": feed_id, "status": "skipped"}
+        outcomes = asyncio.run(
+            update_due_feeds(settings, state.engine, feeds=[feed], tagger=state.tagger())
+        )
+        return asdict(outcomes[0])
+
+    return app
+
+
+def transport_options(settings: Settings) -> dict[str, int]:
+    """Redis broker: a task a dead worker held goes back to the queue after the visibility
+    timeout; sweep for such tasks often enough that the timeout is what counts."""
+    visibility = settings.task_visibility_seconds
+    return {
+        "visibility_timeout": visibility,
+        "unacked_restore_interval": min(60, max(1, visibility // 4)),
+        "unacked_restore_throttle": 1,
+    }
+
+
+def enqueue_due_feeds(app: Celery, engine: Engine, limit: int | None = None) -> int:
+    """Claim the due feeds and hand each to the workers; return how many."""
+    due = claim_due_feeds(engine, datetime.now(UTC), limit=limit)
+    for feed in due:
+        app.send_task(UPDATE_FEED, args=[feed.id])
+    return len(due)
+
+
+def run_scheduler_loop(app: Celery, engine: Engine, rounds: int | None = None) -> None:
+    """Enqueue due feeds every few seconds; ``rounds`` bounds it (tests), None runs forever."""
+    done = 0
+    while rounds is None or done < rounds:
+        try:
+            count = enqueue_due_feeds(app, engine)
+            if count:
+                log.info("enqueued=%s", count)
+        except StoreError:
+            log.exception("scheduler round failed")
+        done += 1
+        if rounds is None or done < rounds:
+            time.sleep(min(IDLE_SECONDS, 5.0))
