@@ -118,7 +118,13 @@ def site():
 
     server = HTTPServer(host="127.0.0.1", threaded=True)
     server.start()
+    allow_robots(server)
     yield server
     server.clear()
     if server.is_running():
         server.stop()
+
+
+def allow_robots(server) -> None:  # type: ignore[no-untyped-def]
+    """No robots.txt (404) allows every page; pytest-httpserver answers 500 to the unknown."""
+    server.expect_request("/robots.txt").respond_with_data("", status=404)

@@ -9,6 +9,7 @@ import asyncio
 import gzip
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,12 +25,15 @@ from tagwire.errors import (
     HTTPStatusError,
     InvalidInput,
     ResponseTooLarge,
+    RobotsDisallowed,
     TooManyRedirects,
 )
 from tagwire.fetch import Fetcher, check_url
 from tagwire.fetch.guard import is_public_address
 from tagwire.models import FetchResult
 from tagwire.settings import Settings
+
+from .conftest import allow_robots
 
 FEED_BODY = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
 
@@ -114,11 +118,12 @@ def test_user_agent_and_accept_headers_are_sent(httpserver: HTTPServer) -> None:
 
 
 def test_page_fetch_asks_for_html(httpserver: HTTPServer) -> None:
+    allow_robots(httpserver)
     httpserver.expect_request("/story").respond_with_data(
         b"<html></html>", content_type="text/html"
     )
     result = fetch_page(httpserver.url_for("/story"))
-    request, _ = httpserver.log[0]
+    request, _ = httpserver.log[-1]
     assert request.headers["Accept"].startswith("text/html")
     assert result.body == b"<html></html>"
 
@@ -332,3 +337,86 @@ def test_invalid_url_is_rejected_before_any_request() -> None:
 )
 def test_is_public_address(address: str, public: bool) -> None:
     assert is_public_address(address) is public
+
+
+# Politeness and robots.txt
+
+
+def test_robots_txt_keeps_us_off_disallowed_pages(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nDisallow: /private/\n", content_type="text/plain"
+    )
+    httpserver.expect_request("/public/a").respond_with_data("<html></html>")
+    assert fetch_page(httpserver.url_for("/public/a")).status == 200
+    with pytest.raises(RobotsDisallowed):
+        fetch_page(httpserver.url_for("/private/b"))
+
+
+def test_an_unreadable_robots_txt_disallows_for_now(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data("down", status=503)
+    with pytest.raises(RobotsDisallowed):
+        fetch_page(httpserver.url_for("/page"))
+
+
+def concurrency_probe() -> tuple[ThreadingHTTPServer, dict[str, int]]:
+    seen = {"now": 0, "max": 0}
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            with lock:
+                seen["now"] += 1
+                seen["max"] = max(seen["max"], seen["now"])
+            time.sleep(0.2)
+            with lock:
+                seen["now"] -= 1
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, seen
+
+
+async def fetch_many(settings: Settings, url: str, count: int, fetchers: int = 1) -> None:
+    clients = [Fetcher(settings) for _ in range(fetchers)]
+    try:
+        await asyncio.gather(*(clients[i % fetchers].fetch(f"{url}/{i}", {}) for i in range(count)))
+    finally:
+        for client in clients:
+            await client.__aexit__(None, None, None)
+
+
+def test_no_host_sees_more_requests_at_once_than_the_cap() -> None:
+    server, seen = concurrency_probe()
+    settings = make_settings(per_host_concurrency=2, per_host_spacing=0.0)
+    try:
+        asyncio.run(fetch_many(settings, f"http://127.0.0.1:{server.server_port}", 8))
+    finally:
+        server.shutdown()
+    assert seen["max"] == 2
+
+
+def test_the_cap_is_shared_through_redis_by_every_worker() -> None:
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis(host="127.0.0.1", socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    server, seen = concurrency_probe()
+    settings = make_settings(
+        per_host_concurrency=2,
+        per_host_spacing=0.0,
+        broker_url="redis://127.0.0.1:6379/0",
+        task_queue=f"fetch-test-{time.monotonic_ns()}",
+    )
+    try:  # four fetchers stand for four worker processes
+        asyncio.run(fetch_many(settings, f"http://127.0.0.1:{server.server_port}", 8, fetchers=4))
+    finally:
+        server.shutdown()
+    assert seen["max"] == 2

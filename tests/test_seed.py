@@ -17,6 +17,7 @@ from tagwire.settings import Settings
 from tagwire.store import open_store
 from tagwire.web import create_app
 
+from .conftest import allow_robots
 from .pages import article_html, rss
 
 pytestmark = pytest.mark.slow
@@ -77,6 +78,7 @@ def seed_site(httpserver: HTTPServer, seed_path: Path) -> tuple[str, list[SeedAr
                 "summary": article.text[:200],
             }
         )
+    allow_robots(httpserver)
     feed = rss("Sahel news digest", items)
     httpserver.expect_request("/feed.xml").respond_with_data(
         feed, content_type="application/rss+xml"

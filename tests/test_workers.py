@@ -49,6 +49,7 @@ def broker_env(db_url: str, tmp_path: Path) -> dict[str, str]:
         "TAGWIRE_TASK_QUEUE": f"tagwire-test-{uuid.uuid4().hex[:8]}",
         "TAGWIRE_ALLOW_PRIVATE_NETWORKS": "1",
         "TAGWIRE_TASK_VISIBILITY_SECONDS": "4",
+        "TAGWIRE_FETCH_TIMEOUT": "3",  # also how soon a dead worker's host slots are freed
     }
 
 

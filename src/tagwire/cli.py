@@ -270,5 +270,14 @@ def show_settings(obj: Context, markdown: bool) -> None:
         click.echo(f"{ENV_PREFIX}{f.name.upper()}={value}")
 
 
+def _add_eval_commands() -> None:
+    from tagwire.evaluate.cli import eval_group
+
+    cli.add_command(eval_group)
+
+
+_add_eval_commands()
+
+
 def main() -> None:
     cli(prog_name="tagwire")

@@ -9,6 +9,7 @@
      |    +-- TooManyRedirects  more hops than allowed, or a redirect loop
      |    +-- ResponseTooLarge  the body passed the size cap
      |    +-- HTTPStatusError   the server answered 4xx or 5xx
+     |    +-- RobotsDisallowed  the site's robots.txt forbids the page
      +-- FeedError              the body is not a feed we can read
      |    +-- NotAFeed          HTML or another document where a feed was expected
      +-- ExtractError           no article text could be extracted from a page
@@ -71,6 +72,10 @@ class HTTPStatusError(FetchError):
     ) -> None:
         super().__init__(message, url=url, status=status)
         self.retry_after = retry_after
+
+
+class RobotsDisallowed(FetchError):
+    """The site's robots.txt forbids fetching the page."""
 
 
 class FeedError(TagwireError):

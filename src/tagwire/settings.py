@@ -61,6 +61,12 @@ class Settings:
     max_redirects: int = _setting(5, "Most redirect hops followed for one request.")
     concurrency: int = _setting(8, "Feeds updated at the same time.")
     page_concurrency: int = _setting(8, "Article pages fetched at the same time, in all.")
+    per_host_concurrency: int = _setting(
+        2, "Requests at once to one host, feeds and pages together, across all workers."
+    )
+    per_host_spacing: float = _setting(
+        0.1, "Seconds between the starts of two requests to one host."
+    )
     poll_minutes: int = _setting(
         30, "Minutes between checks of a feed whose publishing rhythm is not known yet."
     )
@@ -108,6 +114,7 @@ class Settings:
             "concurrency",
             "page_concurrency",
             "poll_minutes",
+            "per_host_concurrency",
             "min_poll_minutes",
             "max_poll_minutes",
             "max_tags_per_article",
@@ -121,6 +128,8 @@ class Settings:
                 raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be greater than 0")
         if not math.isfinite(self.fetch_timeout):
             raise ConfigError(f"{ENV_PREFIX}FETCH_TIMEOUT must be a finite number of seconds")
+        if not (math.isfinite(self.per_host_spacing) and 0 <= self.per_host_spacing <= 60):
+            raise ConfigError(f"{ENV_PREFIX}PER_HOST_SPACING must be between 0 and 60 seconds")
         for name in ("spacy_model_en", "spacy_model_fr"):
             model = getattr(self, name)
             if importlib.util.find_spec(model) is None and not Path(model).is_dir():

@@ -23,9 +23,12 @@ from tagwire.errors import (
     HTTPStatusError,
     InvalidInput,
     ResponseTooLarge,
+    RobotsDisallowed,
     TooManyRedirects,
 )
 from tagwire.fetch.guard import check_url, ensure_public_host
+from tagwire.fetch.politeness import HostGate, LocalHostGate, RedisHostGate
+from tagwire.fetch.robots import RobotsCache
 from tagwire.models import FetchResult
 from tagwire.settings import Settings
 
@@ -40,8 +43,15 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 class Fetcher:
     """Fetch URLs under the settings' limits. Use as ``async with Fetcher(settings) as f``."""
 
-    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        transport: httpx.AsyncBaseTransport | None = None,
+        gate: HostGate | None = None,
+    ):
         self.settings = settings
+        self.gate = gate or host_gate_for(settings)
+        self.robots = RobotsCache(self)
         self._client = httpx.AsyncClient(
             http2=True,
             headers={"User-Agent": settings.user_agent},
@@ -63,6 +73,7 @@ class Fetcher:
         tb: TracebackType | None,
     ) -> None:
         await self._client.aclose()
+        await self.gate.close()
 
     async def fetch_feed(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
@@ -71,19 +82,15 @@ class Fetcher:
         return await self.fetch(url, headers)
 
     async def fetch_page(self, url: str) -> FetchResult:
+        """An article page, if the site's robots.txt lets us have it."""
+        url = check_url(url)
+        if not await self.robots.allows(url):
+            raise RobotsDisallowed("the site's robots.txt disallows this page", url=url)
         return await self.fetch(url, {"Accept": PAGE_ACCEPT})
 
     async def fetch(self, url: str, headers: dict[str, str]) -> FetchResult:
-        """GET ``url`` following redirects by hand, so each hop is checked."""
-        try:
-            async with asyncio.timeout(self.settings.fetch_timeout):
-                return await self._follow(check_url(url), headers)
-        except TimeoutError:
-            raise FetchTimeout(
-                f"timed out after {self.settings.fetch_timeout:g}s", url=url
-            ) from None
-
-    async def _follow(self, url: str, headers: dict[str, str]) -> FetchResult:
+        """GET ``url`` following redirects by hand, so each hop is checked and polite."""
+        url = check_url(url)
         seen: set[str] = set()
         for _ in range(self.settings.max_redirects + 1):
             if url in seen:
@@ -91,23 +98,30 @@ class Fetcher:
             seen.add(url)
             if not self.settings.allow_private_networks:
                 await ensure_public_host(url)
-            async with self._get(url, headers) as response:
-                location = response.headers.get("location")
-                if response.status_code in REDIRECT_STATUSES and location:
-                    url = redirect_target(url, location)
-                    continue
-                raise_for_status(response, url)
-                body = await read_capped(response, self.settings.max_body_bytes, url)
-                return FetchResult(
-                    url=url,
-                    status=response.status_code,
-                    content_type=response.headers.get("content-type", ""),
-                    body=body,
-                    etag=response.headers.get("etag"),
-                    last_modified=response.headers.get("last-modified"),
-                    max_age_seconds=cache_lifetime(response.headers),
-                )
+            async with self.gate.slot(url):
+                result, location = await self._hop(url, headers)
+            if result is not None:
+                return result
+            url = redirect_target(url, location or "")
         raise TooManyRedirects(f"more than {self.settings.max_redirects} redirects", url=url)
+
+    async def _hop(
+        self, url: str, headers: dict[str, str]
+    ) -> tuple[FetchResult | None, str | None]:
+        """One request under the time limit: the result, or where it redirects."""
+        try:
+            async with asyncio.timeout(self.settings.fetch_timeout):
+                async with self._get(url, headers) as response:
+                    location = response.headers.get("location")
+                    if response.status_code in REDIRECT_STATUSES and location:
+                        return None, location
+                    raise_for_status(response, url)
+                    body = await read_capped(response, self.settings.max_body_bytes, url)
+                    return result_of(response, url, body), None
+        except TimeoutError:
+            raise FetchTimeout(
+                f"timed out after {self.settings.fetch_timeout:g}s", url=url
+            ) from None
 
     @asynccontextmanager
     async def _get(self, url: str, headers: dict[str, str]) -> AsyncIterator[httpx.Response]:
@@ -121,6 +135,31 @@ class Fetcher:
             raise FetchError(
                 f"{type(exc).__name__}: {exc or 'connection failed'}", url=url
             ) from exc
+
+
+def result_of(response: httpx.Response, url: str, body: bytes) -> FetchResult:
+    return FetchResult(
+        url=url,
+        status=response.status_code,
+        content_type=response.headers.get("content-type", ""),
+        body=body,
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+        max_age_seconds=cache_lifetime(response.headers),
+    )
+
+
+def host_gate_for(settings: Settings) -> HostGate:
+    """Shared through Redis when workers are scaled out, else kept in this process."""
+    if settings.broker_url.startswith(("redis://", "rediss://")):
+        return RedisHostGate(
+            settings.broker_url,
+            settings.per_host_concurrency,
+            settings.per_host_spacing,
+            prefix=f"tagwire:{settings.task_queue}",
+            hold_limit=settings.fetch_timeout,
+        )
+    return LocalHostGate(settings.per_host_concurrency, settings.per_host_spacing)
 
 
 def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
