@@ -124,3 +124,14 @@ def test_out_of_range_numbers_are_client_errors(client, engine):
 def test_the_api_docs_may_load_swagger_ui(client):
     response = client.get("/docs")
     assert "cdn.jsdelivr.net" in response.headers["content-security-policy"]
+
+
+def test_feeds_page_shows_each_feeds_health(client, engine):
+    from datetime import UTC, datetime
+
+    from tagwire.store.feeds import record_failure
+
+    feed_id = fill(engine, 3)
+    record_failure(engine, feed_id, error="HTTP 404 Not Found", next_check_at=datetime.now(UTC))
+    page = client.get("/feeds").text
+    assert "Test Outlet" in page and "HTTP 404 Not Found" in page and "(1 errors)" in page

@@ -105,7 +105,7 @@ def feeds(obj: Context) -> None:
     from tagwire.store.feeds import list_feeds
 
     rows = list_feeds(obj.engine)
-    table = Table("id", "outlet", "status", "errors", "articles", "next check")
+    table = Table("id", "outlet", "status", "errors", "articles", "a day", "next check")
     table.add_column("url / last error", overflow="fold")
     for r in rows:
         table.add_row(
@@ -114,7 +114,8 @@ def feeds(obj: Context) -> None:
             r.last_status or "new",
             str(r.error_count),
             str(r.article_count),
-            r.next_check_at.strftime("%Y-%m-%d %H:%M"),
+            f"{r.articles_per_day:g}",
+            r.next_check_at.strftime("%Y-%m-%d %H:%M") if r.active else "stopped",
             r.url + (f"\n[red]{escape(r.last_error)}[/red]" if r.last_error else ""),
         )
     console.print(table if rows else "No feeds yet: tagwire add URL")
@@ -247,6 +248,22 @@ def opml(obj: Context) -> None:
     click.echo(
         write_opml((f.url, f.title or f.outlet, None) for f in list_feeds(obj.engine)), nl=False
     )
+
+
+@cli.command("migrate-to")
+@click.argument("target_url", metavar="URL")
+@click.pass_obj
+@reports_errors
+def migrate_to(obj: Context, target_url: str) -> None:
+    """Copy everything from the current database (--db) into a new, empty one at URL."""
+    from tagwire.store import open_store
+    from tagwire.store.transfer import copy_database
+
+    target = open_store(target_url)
+    copied = copy_database(
+        obj.engine, target, lambda name, n: console.print(f"{name}: {n} rows", highlight=False)
+    )
+    console.print(f"copied {sum(copied.values())} rows; now use --db {target_url}", highlight=False)
 
 
 @cli.command("settings")

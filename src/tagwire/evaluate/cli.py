@@ -53,20 +53,28 @@ def eval_group() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Saved tag page whose articles are tagged. [default: DIR/../seed/latest-news-azawad.txt]",
 )
+@click.option(
+    "--split",
+    type=click.Choice(sorted(datasets.CONLL_SPLITS)),
+    default="test",
+    show_default=True,
+    help="CoNLL-2003 split: tune rules on dev, run test only to report.",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N documents of a set.")
 @click.pass_context
-def tags(ctx: click.Context, data: Path, seed: Path | None, limit: int | None) -> None:
-    """Entity-set P/R/F1 on CoNLL-2003 test, precision@5 on keyphrases, the seed's tags."""
+def tags(ctx: click.Context, data: Path, seed: Path | None, split: str, limit: int | None) -> None:
+    """Entity-set P/R/F1 on CoNLL-2003, precision@5 on keyphrases, the seed's tags."""
     started = time.perf_counter()
     settings = current_settings(ctx)
-    conll = data / datasets.CONLL_TEST
+    conll = data / datasets.CONLL_SPLITS[split]
     if not conll.is_file():
         raise click.BadParameter(f"{conll} is missing", param_hint="--data")
     try:
         tagger = build_tagger(settings)
         warm_up(tagger, ["en", "fr"])
+        model = settings.spacy_model_en
         metrics: dict[str, Any] = {
-            "conll2003_en_test": evaluate_conll(tagger, settings.spacy_model_en, conll, limit)
+            f"conll2003_en_{split}": evaluate_conll(tagger, model, conll, split, limit)
         }
         for name, path in KEYPHRASE_SETS.items():
             metrics[name] = evaluate_keyphrases(tagger, name, data / path, limit)
@@ -89,10 +97,12 @@ def current_settings(ctx: click.Context) -> Settings:
         raise click.UsageError(str(exc)) from None
 
 
-def evaluate_conll(tagger: Tagger, model: str, path: Path, limit: int | None) -> dict[str, Any]:
+def evaluate_conll(
+    tagger: Tagger, model: str, path: Path, split: str, limit: int | None
+) -> dict[str, Any]:
     """tagwire's candidates and, as the baseline, the ``model`` NER alone."""
     documents = datasets.read_conll_documents(path, limit)
-    click.echo(f"conll2003-en test: {len(documents)} documents, entity sets")
+    click.echo(f"conll2003-en {split}: {len(documents)} documents, entity sets")
     ours = score_entities(tagger_predictions(tagger), documents)
     spacy = score_entities(spacy_predictions(load_ner(model)), documents)
     cleaned = score_entities(spacy_predictions(load_ner(model), clean=True), documents)

@@ -17,7 +17,11 @@ from typing import Any
 from tagwire.enrich.names import slugify
 from tagwire.errors import InvalidInput
 
-CONLL_TEST = Path("tags/conll2003-en/test.documents.jsonl.gz")
+# Rules are tuned on dev (CoNLL's testa); test (testb) is only run to report.
+CONLL_SPLITS = {
+    "dev": Path("tags/conll2003-en/dev.documents.jsonl.gz"),
+    "test": Path("tags/conll2003-en/test.documents.jsonl.gz"),
+}
 WIKINEWS_FR = Path("tags/wikinews-fr-keyphrases.jsonl.gz")
 KPCROWD_EN = Path("tags/500N-KPCrowd-v1.1.jsonl.gz")
 SEED = Path("../seed/latest-news-azawad.txt")

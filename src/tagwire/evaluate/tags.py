@@ -5,12 +5,13 @@ tag answers to its own slug and to the slugs of its aliases, i.e. the surfaces i
 under in that document, so a gold "Malian" matches the ``#Mali`` tag found through the
 demonym and a gold "S. Korea" the tag found as "S. Korea".
 
-- **Entity sets** (CoNLL-2003 English test). Gold: the distinct slugs of a document's
-  PER/ORG/LOC/MISC entity strings ("JAPAN" and "Japan" are one). Predicted: every candidate
-  of ``Tagger.candidates`` (before the salience threshold and the cap), English, with the
-  bundled gazetteer only. A tag is right when one of its slugs is a gold slug (precision);
-  a gold name is found when some tag answers to its slug (recall). Counts are summed over
-  documents (micro-average) before P, R and F1 are taken. The baseline is spaCy's English
+- **Entity sets** (CoNLL-2003 English; rules are tuned on dev, test is run to report).
+  Gold: the distinct slugs of a document's PER/ORG/LOC/MISC entity strings ("JAPAN" and
+  "Japan" are one). Predicted: every candidate of ``Tagger.candidates`` (before the
+  salience threshold and the cap), English, with the bundled gazetteer only. A tag is right
+  when one of its slugs is a gold slug (precision); a gold name is found when some tag
+  answers to its slug (recall). Counts are summed over documents (micro-average) before P,
+  R and F1 are taken. The baseline is spaCy's English
   NER alone: the distinct slugs of its raw ``doc.ents`` with a name label (``NAME_LABELS``),
   scored the same way; a second baseline first passes each span through tagwire's
   ``clean_name`` (no leading "the", possessive or title), as the tagger does.

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Row, func, select
+from sqlalchemy import Engine, Row, case, func, select
 
 from tagwire.models import FeedState
 from tagwire.store.outlets import outlet_id_for
 from tagwire.store.schema import articles, feeds, outlets
 
 LEASE = timedelta(minutes=15)
+RATE_WINDOW = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,8 @@ class FeedRow:
     last_checked_at: datetime | None
     next_check_at: datetime
     article_count: int
+    articles_per_day: float  # over the last week
+    active: bool
 
 
 def add_feed(
@@ -189,11 +192,16 @@ def make_all_due(engine: Engine) -> None:
 
 
 def list_feeds(engine: Engine) -> list[FeedRow]:
+    """Every feed with its state, its articles and how many a day it published lately."""
+    week_ago = datetime.now(UTC) - RATE_WINDOW
+    recent = func.sum(case((articles.c.published_at >= week_ago, 1), else_=0))
     counts = (
-        select(articles.c.feed_id, func.count().label("n")).group_by(articles.c.feed_id).subquery()
+        select(articles.c.feed_id, func.count().label("n"), recent.label("recent"))
+        .group_by(articles.c.feed_id)
+        .subquery()
     )
     query = (
-        select(feeds, outlets.c.name.label("outlet"), counts.c.n)
+        select(feeds, outlets.c.name.label("outlet"), counts.c.n, counts.c.recent)
         .join(outlets, outlets.c.id == feeds.c.outlet_id)
         .outerjoin(counts, counts.c.feed_id == feeds.c.id)
         .order_by(feeds.c.id)
@@ -211,6 +219,8 @@ def list_feeds(engine: Engine) -> list[FeedRow]:
                 last_checked_at=r.last_checked_at,
                 next_check_at=r.next_check_at,
                 article_count=r.n or 0,
+                articles_per_day=round((r.recent or 0) / RATE_WINDOW.days, 1),
+                active=r.active,
             )
             for r in conn.execute(query)
         ]

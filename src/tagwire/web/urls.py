@@ -23,3 +23,7 @@ def home_url(cursor: Cursor | None = None) -> str:
 def api_tag_articles_url(slug: str, cursor: Cursor | None = None) -> str:
     path = f"/api/v1/tags/{slug}/articles"
     return path + (f"?{urlencode({'cursor': cursor.encode()})}" if cursor else "")
+
+
+def feeds_url() -> str:
+    return "/feeds"

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from tagwire.settings import Settings
 from tagwire.store import reads
+from tagwire.store.feeds import list_feeds
 from tagwire.store.reads import MAX_ID, Cursor, TagInfo, TagPage
 from tagwire.web import urls
 from tagwire.web.feeds_out import atom_feed, json_feed
@@ -87,6 +88,13 @@ def tag_page(request: Request, slug: str, cursor: str | None = None) -> Response
         "next_url": urls.tag_url(tag.slug, None, page.next_cursor) if page.next_cursor else None,
     }
     return request.app.state.templates.TemplateResponse(request, "tag.html", context)
+
+
+@router.get("/feeds", include_in_schema=False)
+def feeds_page(request: Request) -> Response:
+    """Every feed's health, so a reader sees when an outlet's feed broke."""
+    rows = list_feeds(engine_of(request))
+    return request.app.state.templates.TemplateResponse(request, "feeds.html", {"feeds": rows})
 
 
 @router.get("/articles/{article_id}", include_in_schema=False)
