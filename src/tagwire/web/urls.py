@@ -27,3 +27,11 @@ def api_tag_articles_url(slug: str, cursor: Cursor | None = None) -> str:
 
 def feeds_url() -> str:
     return "/feeds"
+
+
+def static_url(name: str) -> str:
+    return f"/static/{name}"
+
+
+def api_docs_url() -> str:
+    return "/docs"
