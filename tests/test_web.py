@@ -135,3 +135,11 @@ def test_feeds_page_shows_each_feeds_health(client, engine):
     record_failure(engine, feed_id, error="HTTP 404 Not Found", next_check_at=datetime.now(UTC))
     page = client.get("/feeds").text
     assert "Test Outlet" in page and "HTTP 404 Not Found" in page and "(1 errors)" in page
+
+
+def test_the_article_page_keeps_paragraphs_and_list_pages_join_them(client, engine):
+    feed_id = feed(engine)
+    article_id, _ = save_article(engine, draft(feed_id, 1, text="One.\nTwo.\n\nThree."))
+    page = client.get(f"/articles/{article_id}").text
+    assert page.count('<p class="text">') == 3
+    assert "One. Two. Three." in client.get("/tags/azawad").text
