@@ -47,6 +47,7 @@ class ParsedFeed:
     language: str | None
     entries: tuple[FeedEntry, ...]
     ttl_minutes: float | None = None  # <ttl> or <sy:updatePeriod>/<sy:updateFrequency>
+    children: tuple[str, ...] = ()  # a sitemap index: the sitemaps to read next
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import hashlib
 import logging
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TypeVar
@@ -118,6 +119,8 @@ class Pipeline:
                 )
                 return self._report(FeedOutcome(feed.id, feed.url, "not-modified"))
             parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+            if parsed.children:
+                parsed = await self.read_sitemap_index(parsed)
         except (FetchError, FeedError) as exc:
             return self._fail(feed, exc, now)
         new, updated = await self.store_entries(feed, parsed)
@@ -133,6 +136,15 @@ class Pipeline:
             kind=parsed.kind,
         )
         return self._report(FeedOutcome(feed.id, feed.url, "ok", new=new, updated=updated))
+
+    async def read_sitemap_index(self, index: ParsedFeed) -> ParsedFeed:
+        """The entries of an index's most recent sitemaps (one level deep)."""
+        entries: list[FeedEntry] = []
+        for child in index.children:
+            result = await self.fetcher.fetch_feed(child)
+            parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+            entries.extend(parsed.entries)
+        return replace(index, entries=tuple(entries), children=())
 
     async def store_entries(self, feed: FeedState, parsed: ParsedFeed) -> tuple[int, int]:
         seen = article_store.seen_entries(self.engine, feed.id, (e.guid for e in parsed.entries))

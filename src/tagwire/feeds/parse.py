@@ -13,6 +13,7 @@ import feedparser
 
 from tagwire.errors import FeedError, NotAFeed
 from tagwire.feeds.jsonfeed import looks_like_json_feed, parse_json_feed
+from tagwire.feeds.sitemap import looks_like_sitemap, parse_sitemap
 from tagwire.feeds.text import html_to_text, normalise_space, web_link
 from tagwire.models import FeedEntry, ParsedFeed
 
@@ -24,6 +25,8 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
     """Parse any supported feed format; raise ``NotAFeed`` for HTML, ``FeedError`` for junk."""
     if looks_like_json_feed(body, content_type):
         return parse_json_feed(body, url=url)
+    if looks_like_sitemap(body):
+        return parse_sitemap(body, url=url)
     parsed = feedparser.parse(
         body,
         response_headers={
