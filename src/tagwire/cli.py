@@ -289,7 +289,9 @@ def show_settings(obj: Context, markdown: bool) -> None:
 
 def _add_eval_commands() -> None:
     from tagwire.evaluate.cli import eval_group
+    from tagwire.evaluate.extraction import extraction_command
 
+    eval_group.add_command(extraction_command)
     cli.add_command(eval_group)
 
 

@@ -48,7 +48,7 @@ def extract_page(body: bytes, *, url: str, content_type: str = "") -> ExtractedP
             favor_precision=True,
             with_metadata=True,
             include_comments=False,
-            include_tables=False,
+            include_tables=True,
             deduplicate=False,
         )
     except (ValueError, TypeError, AttributeError) as exc:  # trafilatura on broken trees
