@@ -8,8 +8,9 @@ import pytest
 
 from tagwire.errors import ExtractError
 from tagwire.extract import extract_page
-from tagwire.extract.article import decode_body, parse_timestamp
+from tagwire.extract.article import decode_body
 from tagwire.models import ExtractedPage
+from tagwire.timestamps import parse_timestamp
 
 PAGE_URL = "https://courier.test/environment/flood-gates-open-early?ref=front"
 

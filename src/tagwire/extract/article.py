@@ -8,7 +8,6 @@ failures become ``ExtractError`` here.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -19,6 +18,7 @@ from trafilatura.settings import Document
 from tagwire.errors import ExtractError
 from tagwire.feeds.text import normalise_space
 from tagwire.models import ExtractedPage
+from tagwire.timestamps import parse_timestamp
 
 MIN_TEXT_CHARS = 80
 _CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.I)
@@ -103,19 +103,6 @@ def read_meta(tree: HtmlElement, url: str) -> dict[str, Any]:
             meta["canonical"] = urljoin(url, node.get("href", "").strip())
             break
     return meta
-
-
-def parse_timestamp(value: str | None) -> datetime | None:
-    """An ISO 8601 date or timestamp as UTC; naive values are taken as UTC."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _first(values: list[str] | None) -> str | None:

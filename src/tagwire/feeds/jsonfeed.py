@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
 from tagwire.errors import FeedError
 from tagwire.feeds.text import html_to_text, normalise_space, web_link
 from tagwire.models import FeedEntry, ParsedFeed
+from tagwire.timestamps import parse_timestamp
 
 JSON_FEED_VERSION_PREFIX = "https://jsonfeed.org/version/"
 
@@ -65,7 +65,9 @@ def _item(item: Any, base: str) -> FeedEntry | None:
         url=link,
         title=normalise_space(_text(item.get("title"))),
         summary=summary,
-        published_at=parse_rfc3339(_text(item.get("date_published") or item.get("date_modified"))),
+        published_at=parse_timestamp(
+            _text(item.get("date_published") or item.get("date_modified"))
+        ),
         author=_author(item),
         categories=tuple(t for t in tags if isinstance(t, str) and t.strip()),
     )
@@ -84,18 +86,6 @@ def _item_id(value: Any) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return _text(value)
-
-
-def parse_rfc3339(value: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _text(value: Any) -> str:

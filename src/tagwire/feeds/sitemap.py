@@ -15,6 +15,7 @@ from lxml import etree
 from tagwire.errors import FeedError
 from tagwire.feeds.text import normalise_space, web_link
 from tagwire.models import FeedEntry, ParsedFeed
+from tagwire.timestamps import parse_timestamp
 
 RECENT = timedelta(days=7)
 MAX_ENTRIES = 500
@@ -47,7 +48,7 @@ def recent_children(root: etree._Element) -> tuple[str, ...]:
     for node in root.iter("{*}sitemap"):
         link = web_link(_text(node, "loc"))
         if link:
-            children.append((parse_w3c_date(_text(node, "lastmod")), link))
+            children.append((parse_timestamp(_text(node, "lastmod")), link))
     children.sort(key=lambda c: c[0] or datetime.min.replace(tzinfo=UTC), reverse=True)
     return tuple(link for _, link in children[:MAX_CHILDREN])
 
@@ -63,7 +64,7 @@ def _entry(node: etree._Element) -> FeedEntry | None:
         guid=link,
         url=link,
         title=title,
-        published_at=parse_w3c_date(stamp or _text(node, "lastmod")),
+        published_at=parse_timestamp(stamp or _text(node, "lastmod")),
     )
 
 
@@ -72,14 +73,3 @@ def _text(node: etree._Element | None, name: str) -> str:
         return ""
     found = node.find(f"{{*}}{name}")
     return (found.text or "").strip() if found is not None else ""
-
-
-def parse_w3c_date(value: str) -> datetime | None:
-    """W3C datetime as sitemaps write it: a date, or a timestamp with a zone."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
