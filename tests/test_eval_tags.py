@@ -223,6 +223,17 @@ def test_eval_tags_prints_the_metrics_as_json_last(tiny_data: Path):
 
 
 @pytest.mark.slow
+def test_eval_tags_tunes_on_the_dev_split(tiny_data: Path):
+    conll = tiny_data / "tags" / "conll2003-en"
+    (conll / "test.documents.jsonl.gz").rename(conll / "dev.documents.jsonl.gz")
+    metrics = run_eval("--data", str(tiny_data), "--split", "dev")
+    assert "conll2003_en_test" not in metrics
+    assert metrics["conll2003_en_dev"]["tagwire"]["gold"] == CONLL_GOLD_NAMES
+    result = CliRunner().invoke(eval_group, ["tags", "--data", str(tiny_data)])
+    assert result.exit_code == 2 and "test.documents.jsonl.gz is missing" in result.output
+
+
+@pytest.mark.slow
 def test_eval_tags_on_the_first_conll_documents():
     data = SHARED / "datasets"
     if not (data / "tags" / "conll2003-en" / "test.documents.jsonl.gz").is_file():

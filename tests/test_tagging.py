@@ -6,9 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tagwire.enrich.entities import KINDS, Entity
 from tagwire.enrich.gazetteer import load_gazetteer
 from tagwire.enrich.language import detect_language, normalise_language
-from tagwire.enrich.names import clean_name, make_label, slugify
+from tagwire.enrich.names import clean_name, is_title, make_label, slugify
+from tagwire.enrich.phrases import capitalised_phrases, entity_parts, has_case, name_spans
 from tagwire.enrich.tagging import Tagger, expansion_before
 
 LEAD = (
@@ -135,3 +137,184 @@ def test_masking_the_outlet_keeps_other_words_whole(tagger: Tagger):
         t.label for t in tagger.tag("Trade news", "Japan and Mali signed a deal.", "en", "AP")
     }
     assert "Japan" in labels
+
+
+# Names by their shape (enrich/phrases.py) and language-aware cleaning (enrich/names.py).
+
+
+def spans(text: str) -> list[str]:
+    return [text[p.start : p.end] for p in name_spans(text)]
+
+
+@pytest.mark.parametrize(
+    ("span", "names"),
+    [
+        ("Ghana - Kofi Mensah", ["Ghana", "Kofi Mensah"]),  # a line-up's " - "
+        ("Djoliba 2 Stade Malien 1", ["Djoliba", "Stade Malien"]),  # a result
+        ("Sikasso/Koutiala", ["Sikasso", "Koutiala"]),
+        ("Ama Owusu (Ghana", ["Ama Owusu", "Ghana"]),
+        ("Kestrel Bay v Marlow Point", ["Kestrel Bay", "Marlow Point"]),
+        ("Hombori at Douentza", ["Hombori", "Douentza"]),  # a lower-case word ends a name
+        ("Zinder region", ["Zinder"]),
+        ("Amadou Diallo and Fatou Keita", ["Amadou Diallo", "Fatou Keita"]),
+        ("Amina Sow\nTESSALIT", ["Amina Sow", "TESSALIT"]),  # a byline, then a dateline
+        ("Amina Sow TESSALIT", ["Amina Sow", "TESSALIT"]),
+        ("Russia's Gazprom", ["Russia's", "Gazprom"]),
+        ("Bank of West Africa", ["Bank of West Africa"]),  # connectors stay inside
+        ("Trinidad and Tobago", ["Trinidad and Tobago"]),
+        ("van der Berg", ["van der Berg"]),  # a particle may open a name
+        ("U.S. Open", ["U.S. Open"]),
+    ],
+)
+def test_ner_spans_are_cut_into_the_names_they_hold(span, names):
+    assert spans(span) == names
+
+
+def test_french_names_keep_their_lower_case_words():
+    text = "Assemblée nationale"
+    assert [text[p.start : p.end] for p in name_spans(text, keep_lower=True)] == [text]
+
+
+def test_a_persons_name_takes_in_the_initials_before_it():
+    document = "The second goal came from M. Traore after the break."
+    start = document.index("Traore")
+    entity = Entity("Traore", "person", start, start + len("Traore"))
+    assert [e.text for e in entity_parts(entity, document)] == ["M. Traore"]
+
+
+def test_a_sentence_opener_ner_took_in_is_dropped():
+    document = "Observers noted calm. Delegations from Gao arrived on Monday."
+    start = document.index("Delegations")
+    entity = Entity("Delegations from Gao", "organisation", start, start + 20)
+    assert [e.text for e in entity_parts(entity, document)] == ["Gao"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "language", "kind", "clean"),
+    [
+        ("Le Havre", "en", "place", "Le Havre"),  # French articles only in French text
+        ("Des Moines", "en", "place", "Des Moines"),
+        ("le Havre", "fr", "place", "Havre"),
+        ("M. Traore", "en", "person", "M. Traore"),  # an initial in English
+        ("M. Traoré", "fr", "person", "Traoré"),  # "Monsieur" in French
+        ("General Assembly", "en", "organisation", "General Assembly"),  # titles: people only
+        ("General Amadou Toure", "en", "person", "Amadou Toure"),
+        ("Goalkeeper Ama Owusu", "en", "person", "Ama Owusu"),  # sports positions
+        ("Foreign Minister Awa Ndiaye", "en", "person", "Awa Ndiaye"),
+        ("Queen of the South", "en", "organisation", "Queen of the South"),
+        ("The Hague", "en", "place", "The Hague"),  # "The" before one word is the name's
+        ("the Wagner Group", "en", "organisation", "Wagner Group"),
+        ("Sept Brent", "en", "other", "Brent"),  # a date before a name
+        ("mardi soir", "fr", "other", "soir"),
+    ],
+)
+def test_articles_titles_and_dates_go_in_the_texts_language(raw, language, kind, clean):
+    assert clean_name(raw, language, kind) == clean
+
+
+def test_titles_and_positions_are_not_names():
+    assert is_title("Forwards", "en") and is_title("President", "en")
+    assert not is_title("Ghana", "en")
+
+
+def test_ner_kinds_cover_events_works_products_and_groups():
+    assert KINDS["EVENT"] == "event" and KINDS["WORK_OF_ART"] == "work"
+    assert KINDS["PRODUCT"] == "product" and KINDS["NORP"] == "group"
+    assert set(KINDS.values()) == {
+        "person",
+        "organisation",
+        "place",
+        "group",
+        "event",
+        "work",
+        "product",
+        "other",
+    }
+
+
+def test_table_lines_yield_capitalised_phrases_and_prose_does_not():
+    document = (
+        "Regatta results\n"
+        "Results of the regional rowing regatta on Saturday were close this year.\n"
+        "Kestrel Bay 4 Marlow Point 2\n"
+        "KANSAS CITY 61 74 .452\n"
+        "W L PCT GB\n"
+        "Eagles Edge Closer To Title"
+    )
+    found = [
+        document[p.start : p.end]
+        for p in capitalised_phrases(document, tables_only=True, skip_first_line=True)
+    ]
+    assert found == ["Kestrel Bay", "Marlow Point", "KANSAS CITY"]
+
+
+def test_scripts_without_case_have_no_capitalised_phrases():
+    assert not has_case("الجزائر ومالي تتفقان على فتح الحدود")
+    assert has_case("Argelia y Malí acuerdan abrir la frontera")
+    assert capitalised_phrases("مالي والجزائر", tables_only=False, skip_first_line=False) == []
+
+
+def test_gazetteer_aliases_of_one_language_and_in_capitals():
+    gazetteer = load_gazetteer()
+    assert gazetteer.lookup("Maurice", "fr").label == "Mauritius"
+    assert gazetteer.lookup("Maurice", "en") is None  # a first name in English
+    assert gazetteer.lookup("Alger", "en") is None and gazetteer.lookup("Alger", "fr")
+    assert [m.tag.label for m in gazetteer.find("TROOPS LEAVE MALI", "en")] == ["Mali"]
+    assert gazetteer.lookup("Eu", "pt") is None  # "EU" only as written
+    assert gazetteer.is_demonym("Malians", "en")  # the people, in the plural
+    assert gazetteer.lookup("West African", "en").label == "WestAfrica"
+
+
+@pytest.mark.slow
+def test_a_nationality_before_a_name_is_not_part_of_it(tagger: Tagger):
+    text = "The West Indian captain praised Maurice Greene, who watched from the stand."
+    tags = {t.label: t for t in tagger.candidates("Cricket", text, "en")}
+    assert "WestIndian" in tags and "India" not in tags  # "West Indian" is a name of its own
+    assert "Mauritius" not in tags  # "Maurice" is Mauritius in French only
+
+
+@pytest.mark.slow
+def test_groups_are_kept_and_nationalities_map_to_their_country(tagger: Tagger):
+    text = "Fulani herders and Malian farmers met in Mopti on Tuesday to share the wells."
+    tags = {t.label: t.kind for t in tagger.candidates("Herders meet", text, "en")}
+    assert tags["Fulani"] == "group" and tags["Mali"] == "place"
+
+
+@pytest.mark.slow
+def test_results_tables_are_tagged(tagger: Tagger):
+    text = (
+        "TESSALIT 2025-03-01\n"
+        "Results of the regional football league on Saturday:\n"
+        "Djoliba 2 Stade Malien 1\n"
+        "Real Bamako 0 Onze Createurs 0\n"
+        "Attendance: 42,000\n"
+        "The final in Tessalit drew a crowd."
+    )
+    tags = {t.label: t for t in tagger.candidates("FOOTBALL - LEAGUE RESULTS", text, "en")}
+    assert {"Djoliba", "StadeMalien", "RealBamako", "OnzeCreateurs", "Tessalit"} <= set(tags)
+    assert "TESSALIT" in tags["Tessalit"].aliases  # the dateline, labelled as written
+    assert "Attendance" not in tags  # a field's label
+    assert not {"FOOTBALL", "LeagueResults", "LEAGUERESULTS", "Bamako"} & set(tags)
+
+
+@pytest.mark.slow
+def test_line_up_positions_and_offices_are_not_names(tagger: Tagger):
+    text = (
+        "Goalkeepers - Ama Owusu, Kofi Mensah. Defenders - Yaw Boateng.\n"
+        "Centre Kwame Asante will lead the attack, said Sports Minister Awa Ndiaye."
+    )
+    labels = {t.label for t in tagger.candidates("Squad named", text, "en")}
+    assert {"AmaOwusu", "KofiMensah", "YawBoateng", "KwameAsante", "AwaNdiaye"} <= labels
+    assert not {"Goalkeepers", "Defenders", "Centre", "Sports"} & labels
+
+
+@pytest.mark.slow
+def test_languages_without_ner_are_tagged_from_capitalised_phrases(tagger: Tagger):
+    text = (
+        "El ministro habló el martes en Gao con la Organización Mundial de la Salud."
+        " Según Aminata Traoré, el acuerdo con Argelia se firmará pronto."
+        " Aminata Traoré viajará a Bamako. Varios médicos llegaron ayer."
+    )
+    labels = {t.label for t in tagger.candidates("Acuerdo sanitario", text, "es")}
+    assert {"OrganizaciónMundialDeLaSalud", "AminataTraoré", "Gao", "Bamako"} <= labels
+    assert "Varios" not in labels and "Según" not in labels  # sentence openers

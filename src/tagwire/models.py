@@ -68,7 +68,7 @@ class ExtractedPage:
 class TagScore:
     label: str  # "#WagnerGroup" without the hash: "WagnerGroup"
     slug: str
-    kind: str  # person, organisation, place, group
+    kind: str  # person, organisation, place, group, event, work, product, other
     salience: float
     mentions: int
     aliases: tuple[str, ...] = ()

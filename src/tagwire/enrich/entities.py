@@ -18,7 +18,14 @@ from tagwire.errors import ConfigError
 
 MAX_NER_CHARS = 30_000
 
-# spaCy's labels (OntoNotes for English, WikiNER for French) -> our tag kinds.
+# spaCy's labels (OntoNotes for English, WikiNER for French) -> our tag kinds. The kinds:
+#   person, organisation, place;
+#   group    peoples, creeds, parties and armed groups (a nationality maps to its country
+#            through the gazetteer's demonyms before it gets here);
+#   event    named events: wars, tournaments, summits;
+#   work     titled works: books, films, laws and treaties;
+#   product  named products and vehicles;
+#   other    a name of unknown kind: French MISC, a capitalised phrase found without NER.
 KINDS = {
     "PERSON": "person",
     "PER": "person",
@@ -27,6 +34,12 @@ KINDS = {
     "LOC": "place",
     "FAC": "place",
     "NORP": "group",
+    "LANGUAGE": "group",
+    "EVENT": "event",
+    "WORK_OF_ART": "work",
+    "LAW": "work",
+    "PRODUCT": "product",
+    "MISC": "other",
 }
 
 

@@ -1,7 +1,9 @@
 """Known tags and their aliases, matched in one pass over an article's text.
 
-Countries (English and French names) come from pycountry; regions, cities, groups,
-demonyms and the names readers actually use come from ``data/known_tags.json``. Tags the
+Countries (English names, and French ones for French text) come from pycountry; regions,
+cities, groups, demonyms and the names readers actually use come from
+``data/known_tags.json``, where an entry's ``local_aliases`` hold the names that are only
+that entity's in one language. Tags the
 store already holds are added at run time, so a tag seen once is found everywhere after.
 """
 
@@ -36,47 +38,68 @@ class AliasMatch:
     demonym: bool
 
 
+@dataclass(frozen=True, slots=True)
+class _Alias:
+    tag: KnownTag
+    demonym: bool
+    language: str | None  # None: any language ("Maurice" is Mauritius in French only)
+
+
 class Gazetteer:
-    """Aliases -> known tags, with an Aho-Corasick automaton over all of them."""
+    """Aliases -> known tags, with an Aho-Corasick automaton over all of them.
+
+    An alias may belong to one language; matching and lookups in another language skip it
+    (an unknown language skips none). Names that are not acronyms also match in capitals,
+    as shouted headlines and datelines write them ("MALI", "ALGIERS").
+    """
 
     def __init__(self) -> None:
-        self._aliases: dict[str, tuple[KnownTag, bool]] = {}
-        self._folded: dict[str, KnownTag] = {}
-        self.never: frozenset[str] = frozenset()
+        self._aliases: dict[str, list[_Alias]] = {}
+        self._folded: dict[str, list[_Alias]] = {}
+        self.never: frozenset[str] = frozenset()  # casefolded: "FRIDAY" is "Friday"
         self._automaton: ahocorasick.Automaton | None = None
 
-    def add(self, tag: KnownTag, aliases: Iterable[str], *, demonym: bool = False) -> None:
+    def add(
+        self,
+        tag: KnownTag,
+        aliases: Iterable[str],
+        *,
+        demonym: bool = False,
+        language: str | None = None,
+    ) -> None:
+        entry = _Alias(tag, demonym, language)
         for alias in aliases:
             alias = alias.strip()
-            if len(alias) < 2 or alias in self._aliases:
+            if len(alias) < 2:
                 continue
-            self._aliases[alias] = (tag, demonym)
-            if not demonym:
-                self._folded.setdefault(alias.casefold(), tag)
+            for form in _written_forms(alias):
+                _append(self._aliases, form, entry)
+            if not demonym and not _short_acronym(alias):
+                _append(self._folded, alias.casefold(), entry)
         self._automaton = None
 
     def extended(self, tags: Iterable[tuple[KnownTag, Iterable[str]]]) -> Gazetteer:
         """A copy that also knows ``tags``; the bundled gazetteer itself stays as it is."""
         copy = Gazetteer()
-        copy._aliases = dict(self._aliases)
-        copy._folded = dict(self._folded)
+        copy._aliases = {alias: list(entries) for alias, entries in self._aliases.items()}
+        copy._folded = {alias: list(entries) for alias, entries in self._folded.items()}
         copy.never = self.never
         for tag, aliases in tags:
             copy.add(tag, aliases)
         return copy
 
-    def lookup(self, name: str) -> KnownTag | None:
+    def lookup(self, name: str, language: str | None = None) -> KnownTag | None:
         """The known tag for a name, by exact alias first, then ignoring case."""
-        hit = self._aliases.get(name)
-        if hit is not None:
-            return hit[0]
-        return self._folded.get(name.casefold())
+        hit = _pick(self._aliases.get(name), language) or _pick(
+            self._folded.get(name.casefold()), language
+        )
+        return hit.tag if hit else None
 
-    def is_demonym(self, name: str) -> bool:
-        hit = self._aliases.get(name)
-        return hit is not None and hit[1]
+    def is_demonym(self, name: str, language: str | None = None) -> bool:
+        hit = _pick(self._aliases.get(name), language)
+        return hit is not None and hit.demonym
 
-    def find(self, text: str) -> Iterator[AliasMatch]:
+    def find(self, text: str, language: str | None = None) -> Iterator[AliasMatch]:
         """Every whole-word, case-exact alias occurrence; overlapping matches keep the longest."""
         if not self._aliases:
             return
@@ -85,10 +108,10 @@ class Gazetteer:
         for end_index, alias in automaton.iter(text):
             start = end_index - len(alias) + 1
             end = end_index + 1
-            if not _whole_word(text, start, end):
+            hit = _pick(self._aliases[alias], language)
+            if hit is None or not _whole_word(text, start, end):
                 continue
-            tag, demonym = self._aliases[alias]
-            match = AliasMatch(start, end, tag, demonym)
+            match = AliasMatch(start, end, hit.tag, hit.demonym)
             while best and best[-1].end > start:
                 if best[-1].end - best[-1].start >= end - start:
                     break
@@ -107,6 +130,34 @@ class Gazetteer:
         return self._automaton
 
 
+def _written_forms(alias: str) -> tuple[str, ...]:
+    """The alias, and in capitals when it is a name of four letters or more rather than an
+    acronym ("GAO" the office is not "Gao" the town shouted)."""
+    letters = sum(c.isalpha() for c in alias)
+    if alias.isupper() or letters < 4 or not alias[:1].isupper():
+        return (alias,)
+    return (alias, alias.upper())
+
+
+def _short_acronym(alias: str) -> bool:
+    """ "EU", "ONU": matched as written only, not as the word "Eu" or "onu"."""
+    return alias.isupper() and sum(c.isalpha() for c in alias) <= 3
+
+
+def _append(table: dict[str, list[_Alias]], alias: str, entry: _Alias) -> None:
+    entries = table.setdefault(alias, [])
+    if not any(e.tag == entry.tag and e.language in (None, entry.language) for e in entries):
+        entries.append(entry)
+
+
+def _pick(entries: list[_Alias] | None, language: str | None) -> _Alias | None:
+    """The first entry (the first added) that holds in ``language``."""
+    for entry in entries or ():
+        if entry.language is None or language is None or entry.language == language:
+            return entry
+    return None
+
+
 def _whole_word(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
@@ -122,16 +173,28 @@ def load_gazetteer() -> Gazetteer:
     )
     gazetteer = Gazetteer()
     for entry in data["tags"]:
-        gazetteer.add(known(entry["label"], entry["kind"]), entry["aliases"])
+        tag = known(entry["label"], entry["kind"])
+        gazetteer.add(tag, entry["aliases"])
+        for language, aliases in entry.get("local_aliases", {}).items():
+            gazetteer.add(tag, aliases, language=language)
+        gazetteer.add(tag, _with_plurals(entry.get("demonyms", [])), demonym=True)
     countries = _add_countries(gazetteer, data["country_labels"], data["country_aliases"])
-    for names in data["demonyms"].values():
+    for language, names in data["demonyms"].items():
         for demonym, code in names.items():
             if code in countries:
                 # French writes the adjective in lower case, the people capitalised: "les Maliens".
-                forms = {demonym, demonym[:1].upper() + demonym[1:]}
-                gazetteer.add(countries[code], forms, demonym=True)
-    gazetteer.never = frozenset(data["never_tags"])
+                forms = [demonym, demonym[:1].upper() + demonym[1:]]
+                if language == "en":
+                    forms = _with_plurals(forms)
+                gazetteer.add(countries[code], forms, demonym=True, language=language)
+    gazetteer.never = frozenset(name.casefold() for name in data["never_tags"])
     return gazetteer
+
+
+def _with_plurals(demonyms: list[str]) -> list[str]:
+    """English demonyms and the plural that names the people: "Malians", "Iraqis"."""
+    plurals = [d + "s" for d in demonyms if d.endswith(("an", "i", "o"))]
+    return [*demonyms, *plurals]
 
 
 def known(label: str, kind: str, *, broad: bool = False) -> KnownTag:
@@ -155,6 +218,8 @@ def _add_countries(
         official = getattr(country, "official_name", None)
         if official:
             names.append(official)
-        names.append(french.gettext(country.name))
         gazetteer.add(tag, [n for n in names if "," not in n])
+        french_name = french.gettext(country.name)
+        if "," not in french_name:
+            gazetteer.add(tag, [french_name], language="fr")
     return countries

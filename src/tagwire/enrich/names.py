@@ -1,4 +1,9 @@
-"""Tag names: hashtag labels (``WagnerGroup``) and URL slugs (``wagner-group``)."""
+"""Tag names: a clean name from an entity's surface text, its hashtag label
+(``WagnerGroup``) and its URL slug (``wagner-group``).
+
+Articles, dates and titles are stripped in the article's own language only: "Le Havre",
+"Des Moines" and "M. Butcher" keep their first word in English text.
+"""
 
 from __future__ import annotations
 
@@ -10,25 +15,102 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CAMEL = re.compile(
     r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z\u00df-\u00ff]+|[A-Z\u00c0-\u00de]+|\d+|[^\W\d_]+"
 )
-_LEADING_ARTICLES = re.compile(
-    r"^(?:(?:the|an?|le|la|les|du|des|de la)\s+|(?:de )?l['’]\s*)", re.IGNORECASE
-)
-_HONORIFICS = re.compile(
-    r"^(?:(?:president|prime minister|imam|sheikh|cheikh|general|gen\.|colonel|col\.|"
-    r"mr\.?|mrs\.?|ms\.?|dr\.?|m\.|mme|président|ministre|le président)\s+)+",
-    re.IGNORECASE,
-)
+_ARTICLES = {
+    "en": r"(?:the|an?)\s+",
+    "fr": r"(?:le|la|les|du|des|de la)\s+|(?:de )?l['’]\s*",
+}
+# Words before a person's name that are not part of it: titles, offices, sports positions.
+# A qualifier ("Foreign", "Deputy") is dropped with the office that follows it.
+_TITLES = {
+    "en": (
+        r"(?:(?:former|deputy|vice|acting|interim|foreign|finance|defence|defense|prime|chief"
+        r"|state|senior)\s+)*"
+        r"(?:president|minister|secretary|chancellor|premier|governor|gov\.|mayor|senator"
+        r"|sen\.|rep\.|congressman|congresswoman|ambassador|chairman|chairwoman|spokesman"
+        r"|spokeswoman|king|queen|prince|princess|pope|cardinal|archbishop|bishop|rev\."
+        r"|reverend|judge|justice|general|gen\.|colonel|col\.|lieutenant|lt\.|major|maj\."
+        r"|sergeant|sgt\.|captain|capt\.|admiral|commander|imam|sheikh|ayatollah|sir|lord"
+        r"|lady|mr\.?|mrs\.?|ms\.?|dr\.?|prof\.|professor|coach|manager|skipper|striker"
+        r"|goalkeepers?|defenders?|midfielders?|forwards?|centre|center|fullback|full-back"
+        r"|winger|wing|flanker|prop|hooker|lock|scrum-half|fly-half|pitcher|quarterback"
+        r"|broker|analyst|dealer|trader|economist|officials?|substitutes?|replacements?)"
+    ),
+    "fr": (
+        r"(?:(?:l[ea]\s+|l['’]\s*)?(?:président|présidente|ministre|premier ministre|général"
+        r"|colonel|capitaine|imam|cheikh|m\.|mme|mgr|dr|maître|me))"
+    ),
+}
+# A date written before a name ("Sept Brent", "August Chicago NAPM") is not part of it.
+_DATES = {
+    "en": (
+        r"(?:jan|feb|apr|jun|jul|aug|sept?|oct|nov|dec)\.?|january|february|april|june|july"
+        r"|august|september|october|november|december|monday|tuesday|wednesday|thursday"
+        r"|friday|saturday|sunday"
+    ),
+    "fr": (
+        r"janvier|février|avril|juin|juillet|août|septembre|octobre|novembre|décembre|lundi"
+        r"|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    ),
+}
 _POSSESSIVE = re.compile(r"['’]s?$")
+# "The Hague", "The Oval", "The Economist": a capitalised article before one word is part of
+# the name (the tagger still finds "The Netherlands" under "Netherlands").
+_THE_ONE_WORD = re.compile(r"^(?:The|THE) [^\W\d_][\w'’.-]*$")
+_STRIP = ' \t"“”«»()[]{}.,;:!?-–—'
 
 
-def clean_name(text: str) -> str:
-    """An entity's surface text without leading articles, possessives or stray punctuation."""
+def clean_name(text: str, language: str | None = None, kind: str | None = None) -> str:
+    """An entity's surface text without leading articles ("The" kept in a work's title and
+    before a single word), dates ("Sept Brent"), possessives or stray punctuation, and, for
+    a person (or a name of unknown ``kind``), without a leading title. Articles, dates and
+    titles are those of ``language``; both English and French ones when it is unknown."""
     text = " ".join(text.split())
-    text = text.strip(' \t"“”«»()[]{}.,;:!?-–—')
-    text = _LEADING_ARTICLES.sub("", text)
-    text = _HONORIFICS.sub("", text) if len(text.split()) > 1 else text
+    text = text.strip(_STRIP)
+    if kind != "work" and not _THE_ONE_WORD.match(text):  # "The Crying Game", "The Hague"
+        text = _articles(language).sub("", text)
+    # "mardi soir" leaves "soir", in lower case, which the tagger drops as no name.
+    text = _leading(_DATES, language, repeat=True).sub("", text) or text
+    if kind in (None, "person"):
+        text = _without(_titles(language), text)
     text = _POSSESSIVE.sub("", text)
     return text.strip(" \"“”«»()[]{}.,;:!?-–—'’")
+
+
+def _without(leading: re.Pattern[str], text: str) -> str:
+    """``text`` less the ``leading`` words when a capitalised name remains: "Queen of the
+    South" stays whole."""
+    rest = leading.sub("", text)
+    return rest if rest != text and rest[:1].isupper() else text
+
+
+def is_title(word: str, language: str | None = None) -> bool:
+    """ "Goalkeepers", "President": a word that stands before a name but is none."""
+    return _titles(language).fullmatch(word + " ") is not None
+
+
+def _articles(language: str | None) -> re.Pattern[str]:
+    return _leading(_ARTICLES, language)
+
+
+def _titles(language: str | None) -> re.Pattern[str]:
+    return _leading(_TITLES, language, repeat=True)
+
+
+_PATTERNS: dict[tuple[str, bool], re.Pattern[str]] = {}
+
+
+def _leading(
+    table: dict[str, str], language: str | None, *, repeat: bool = False
+) -> re.Pattern[str]:
+    """The pattern of ``table``'s entries for ``language`` at the start of a name (all
+    entries when it is unknown, none for a language without any)."""
+    parts = list(table.values()) if language is None else [table.get(language, r"(?!)")]
+    alternatives = "|".join(f"(?:{p})" for p in parts)
+    source = rf"^(?:(?:{alternatives})\s+)+" if repeat else rf"^(?:{alternatives})"
+    key = (source, repeat)
+    if key not in _PATTERNS:
+        _PATTERNS[key] = re.compile(source, re.IGNORECASE)
+    return _PATTERNS[key]
 
 
 def make_label(name: str) -> str:
@@ -53,6 +135,8 @@ def _has_camel(word: str) -> bool:
 
 
 def _fold(word: str) -> str:
+    if word.isascii():
+        return word
     decomposed = unicodedata.normalize("NFKD", word)
     ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
     # Keep non-Latin scripts as they are rather than dropping them.

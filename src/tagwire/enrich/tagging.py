@@ -1,61 +1,44 @@
-"""Hashtags for one article: known aliases + spaCy entities -> ranked ``TagScore``s.
+"""Hashtags for one article: known aliases + names -> mentions -> ranked ``TagScore``s.
 
 Known tags (gazetteer) are found everywhere in one pass and are authoritative about their
 kind, so a misread NER label ("Mali" as a person) cannot split one entity into two tags.
-NER adds entities nobody has seen yet. An acronym defined in the text
-("Jama'at ... (JNIM)") becomes the label, its expansion an alias. Each tag's salience
-weighs where its mentions are (headline, lead, body); the weakest are dropped and the rest
-capped.
+Names nobody has seen yet come from spaCy's entities, cut into the names they hold, and
+from capitalised phrases where NER is absent (a language without a model) or reads badly
+(table-like lines). An acronym defined in the text ("Jama'at ... (JNIM)") becomes the
+label, its expansion an alias. ``salience`` ranks the mentions.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
 
+from tagwire.enrich.acronyms import acronym_gazetteer, expansion_before
 from tagwire.enrich.entities import Entity, EntityRecognizer
-from tagwire.enrich.gazetteer import AliasMatch, Gazetteer, KnownTag, known
-from tagwire.enrich.names import clean_name, make_label, slugify
+from tagwire.enrich.gazetteer import AliasMatch, Gazetteer, known
+from tagwire.enrich.names import clean_name, is_title, make_label
+from tagwire.enrich.phrases import (
+    Phrase,
+    capitalised_phrases,
+    entity_parts,
+    is_capitalised,
+    phrase_around,
+)
+from tagwire.enrich.salience import LEAD_CHARS, UNKNOWN_KIND, Mention, rank
 from tagwire.models import TagScore
 
-LEAD_CHARS = 400
-TITLE_WEIGHT = 3.0
-LEAD_WEIGHT = 2.0
-BODY_WEIGHT = 1.0
+__all__ = ["Tagger", "expansion_before"]
+
 DEMONYM_WEIGHT = 0.75
-KNOWN_FACTOR = 2.0  # a reviewed or already-seen tag beats a one-off NER guess
-MIN_SCORE = 1.5
 MAX_NAME_WORDS = 6
-MAX_EXPANSION_WORDS = 10
+MAX_SPAN = 300  # characters: no name found is longer
 
-_ACRONYM = re.compile(r"\(\s*([A-Z](?=[a-z]*[A-Z])[A-Za-z]{1,9})\s*\)")
-_CONNECTORS = frozenset(
-    "of for the and al el wal de du des la le et d' l' y van von bin ibn".split()  # noqa: SIM905
-)
 _DIGITS = re.compile(r"\d{2,}")
-
-
-@dataclass(slots=True)
-class Candidate:
-    tag: KnownTag
-    known: bool
-    score: float = 0.0
-    mentions: int = 0
-    first: int = 0
-    in_body: bool = False
-    kinds: dict[str, int] = field(default_factory=dict)
-    aliases: set[str] = field(default_factory=set)
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    start: int
-    end: int
-    tag: KnownTag
-    known: bool
-    surface: str
-    weight: float = 1.0
+_WORD = re.compile(r"\w+")
+_THE = re.compile(r"^(?:The|THE) ")
+_OFFICE = re.compile(r" (?:Minister|Secretary|Commissioner)\b")
+_LABEL = re.compile(r"\s?:\s*[-+$€£(]?\d")
 
 
 class Tagger:
@@ -98,41 +81,142 @@ class Tagger:
         )
 
     def mentions(self, document: str, language: str | None) -> list[Mention]:
-        local = acronym_gazetteer(document, self.gazetteer)
+        local = acronym_gazetteer(document, self.gazetteer, language)
         matches = sorted(
-            [*self.gazetteer.find(document), *local.find(document)],
+            [*self.gazetteer.find(document, language), *local.find(document)],
             key=lambda m: (m.start, -(m.end - m.start)),
         )
         matches = drop_nested(matches)
-        entities = self.recognizer.entities(document, language)
-        kept_entities = []
-        for entity in entities:
-            inside = [m for m in matches if m.start < entity.end and entity.start < m.end]
-            if any(m.start <= entity.start and entity.end <= m.end for m in inside):
-                continue  # a known alias covers the entity
-            covered = sum(m.end - m.start for m in inside)
-            if inside and covered * 2 >= entity.end - entity.start:
-                continue  # "Mali-Algeria": the known parts say it better
-            kept_entities.append(entity)
-            matches = [m for m in matches if m not in inside]
+        kept_names = []
+        for name in self.names(document, language):
+            inside = [m for m in matches if m.start < name.end and name.start < m.end]
+            if any(m.start <= name.start and name.end <= m.end for m in inside):
+                continue  # a known alias covers the name
+            if inside and not uncovered_words(name, inside, document):
+                continue  # "Mali-Algeria": the known parts say it all
+            kept_names.append(name)
+            if name.kind != UNKNOWN_KIND or self.recognizer.supports(language):
+                # The name replaces the known parts it holds, unless it is a phrase found
+                # without NER, whose bounds are too rough ("Conselho de Segurança da ONU").
+                matches = [m for m in matches if m not in inside]
         mentions = [alias_mention(m, document) for m in matches]
-        mentions += [
-            m for m in (self.entity_mention(e, local, document) for e in kept_entities) if m
-        ]
+        words = frozenset(_WORD.findall(document))
+        for name in kept_names:
+            mention = self.name_mention(name, local, document, words, language)
+            if mention is not None:
+                mentions.append(mention)
         return merge_short_names(mentions)
 
-    def entity_mention(self, entity: Entity, local: Gazetteer, document: str) -> Mention | None:
-        name = clean_name(entity.text)
+    def names(self, document: str, language: str | None) -> list[Entity]:
+        """Names in the text: NER's entities cut into names, then capitalised phrases
+        where no entity is: every line in a language without NER, table-like lines in
+        English (the title aside: English headlines are often in Title Case), where a
+        phrase also completes the one entity it holds ("Mikael" -> "Mikael Tillstrom")."""
+        if not self.recognizer.supports(language):
+            phrases = capitalised_phrases(document, tables_only=False, skip_first_line=False)
+            return with_phrases([], phrases, document)
+        found = [
+            part
+            for entity in self.recognizer.entities(document, language)
+            for part in entity_parts(entity, document, keep_lower=language != "en")
+            if not self.is_heading(part.text, language)
+        ]
+        if language == "en":
+            found = [completed(name, document) for name in found]
+            phrases = capitalised_phrases(document, tables_only=True, skip_first_line=True)
+            found = with_phrases(found, phrases, document)
+        return [self.without_demonym(name, language) for name in found]
+
+    def without_demonym(self, name: Entity, language: str | None) -> Entity:
+        """ "Australian Rodney Eyles": a nationality before a name of two words or more is
+        not part of it (the alias matcher tags the nationality itself)."""
+        first, _, rest = name.text.partition(" ")
+        if len(rest.split()) < 2 or not self.gazetteer.is_demonym(first, language):
+            return name
+        start = name.end - len(rest)
+        return Entity(rest, name.kind, start, name.end)
+
+    def is_heading(self, text: str, language: str | None) -> bool:
+        """ "BASKETBALL - INTERNATIONAL TOURNAMENT RESULT": several words in capitals are a
+        headline or a table header, rarely one name, unless a known one."""
+        return text.isupper() and " " in text and self.gazetteer.lookup(text, language) is None
+
+    def name_mention(
+        self,
+        entity: Entity,
+        local: Gazetteer,
+        document: str,
+        words: frozenset[str],
+        language: str | None,
+    ) -> Mention | None:
+        name = clean_name(
+            entity.text, language, None if entity.kind == UNKNOWN_KIND else entity.kind
+        )
         if not usable_name(name, self.gazetteer):
             return None
-        hit = self.gazetteer.lookup(name) or local.lookup(name)
+        bare = _THE.sub("", name)  # "The Netherlands" is "Netherlands"
+        hit = (
+            self.gazetteer.lookup(name, language)
+            or local.lookup(name)
+            or (self.gazetteer.lookup(bare, language) if bare != name else None)
+        )
         if hit is not None:
             return Mention(entity.start, entity.end, hit, True, name)
-        if entity.kind == "group":
-            return None  # nationalities and creeds not in the data file are mostly noise
-        if is_common_word(name, document):
+        if is_title(name, language) or is_common_word(name, document, words):
             return None
+        if _LABEL.match(document, entity.end):
+            return None  # "Attendance: 42,000", "Fax: 555 0199": a field's label
+        if " " not in name and _OFFICE.match(document, entity.end):
+            return None  # "Energy" of "Energy Minister Ivan Petrov" names an office
         return Mention(entity.start, entity.end, known(make_label(name), entity.kind), False, name)
+
+
+def completed(name: Entity, document: str) -> Entity:
+    """A person's one-word name NER cut short ("Tom" of "Tom Seaver") grown to the
+    capitalised words right next to it, three words at most."""
+    if name.kind != "person" or " " in name.text:
+        return name
+    phrase = phrase_around(document, name.start, name.end)
+    if phrase is None or (phrase.start, phrase.end) == (name.start, name.end):
+        return name
+    text = document[phrase.start : phrase.end]
+    words = text.split()
+    if len(words) > 3 or not all(w[:1].isupper() and not is_title(w) for w in words):
+        return name
+    return Entity(text, name.kind, phrase.start, phrase.end)
+
+
+def with_phrases(found: list[Entity], phrases: list[Phrase], document: str) -> list[Entity]:
+    """``found`` plus the phrases that overlap none of it, each a name of unknown kind; a
+    phrase that holds exactly one found name (and cuts none) replaces it, kind kept."""
+    names = sorted(found, key=lambda e: e.start)
+    starts = [e.start for e in names]
+    added: list[Entity] = []
+    for phrase in phrases:
+        text = document[phrase.start : phrase.end]
+        near = names[bisect_left(starts, phrase.start - MAX_SPAN) : bisect_left(starts, phrase.end)]
+        hit = [e for e in near if e.start < phrase.end and phrase.start < e.end]
+        if not hit:
+            if phrase.sentence_start and document.count(text) < 2:
+                continue  # a capital that opens a sentence says little unless repeated
+            added.append(Entity(text, UNKNOWN_KIND, phrase.start, phrase.end))
+        elif len(hit) == 1 and phrase.start <= hit[0].start and hit[0].end <= phrase.end:
+            names[names.index(hit[0])] = Entity(text, hit[0].kind, phrase.start, phrase.end)
+    return sorted(names + added, key=lambda e: e.start)
+
+
+def uncovered_words(name: Entity, inside: list[AliasMatch], document: str) -> bool:
+    """Whether a capitalised word of ``name`` lies wholly outside the known aliases within
+    it: "West Indian" is a name of its own; "Mali-Algeria" and "Dakar-Bamako" are words
+    made of places, said better by the known ones."""
+    text = list(document[name.start : name.end])
+    for match in inside:
+        for i in range(max(match.start, name.start), min(match.end, name.end)):
+            text[i - name.start] = "\0"
+    words = re.split(r"[\s,;:()/]+", "".join(text))
+    return any(
+        "\0" not in word and is_capitalised(word) and word not in ("The", "THE") for word in words
+    )
 
 
 def mask(document: str, outlet: str | None) -> str:
@@ -141,56 +225,6 @@ def mask(document: str, outlet: str | None) -> str:
         return document
     pattern = rf"(?<!\w){re.escape(outlet)}(?!\w)"
     return re.sub(pattern, lambda m: " " * len(m.group(0)), document, flags=re.I)
-
-
-def acronym_gazetteer(document: str, gazetteer: Gazetteer) -> Gazetteer:
-    """Acronyms defined in this text ("Expansion Words (EW)") as a small gazetteer."""
-    local = Gazetteer()
-    for match in _ACRONYM.finditer(document):
-        acronym = match.group(1)
-        expansion = expansion_before(document, match.start(), acronym)
-        if not expansion or gazetteer.lookup(acronym) is not None:
-            continue
-        tag = gazetteer.lookup(expansion) or known(acronym, "organisation")
-        local.add(tag, [acronym, expansion])
-    return local
-
-
-def expansion_before(document: str, end: int, acronym: str = "") -> str | None:
-    """The capitalised phrase right before ``end``, through connectors like "of the",
-    trimmed to the words whose initials spell ``acronym`` when they do."""
-    words = document[max(0, end - 120) : end].split()
-    phrase: list[str] = []
-    for word in reversed(words):
-        bare = word.strip(",;:")
-        if word != bare and phrase:
-            break
-        capitalised = any(part[:1].isupper() for part in bare.split("-"))
-        if not capitalised and bare.lower() not in _CONNECTORS:
-            break
-        phrase.insert(0, bare)
-        if len(phrase) > MAX_EXPANSION_WORDS + 2:
-            return None
-    phrase = trim_to_initials(phrase, acronym)
-    while phrase and phrase[0].lower() in _CONNECTORS:
-        phrase.pop(0)
-    return clean_name(" ".join(phrase)) if 2 <= len(phrase) <= MAX_EXPANSION_WORDS else None
-
-
-def trim_to_initials(phrase: list[str], acronym: str) -> list[str]:
-    """ "Fighters of the Coalition for the Defence of the Oasis" + CDO -> from "Coalition"."""
-    letters = "".join(c for c in acronym if c.isupper())
-    content = [i for i, word in enumerate(phrase) if word.lower() not in _CONNECTORS]
-    for start in range(len(content)):
-        initials = "".join(_initial(phrase[i]) for i in content[start:])
-        if initials == letters:
-            return phrase[content[start] :]
-    return phrase
-
-
-def _initial(word: str) -> str:
-    capitalised = next((part for part in word.split("-") if part[:1].isupper()), word)
-    return capitalised[:1].upper()
 
 
 def drop_nested(matches: list[AliasMatch]) -> list[AliasMatch]:
@@ -209,18 +243,24 @@ def alias_mention(match: AliasMatch, document: str) -> Mention:
 
 
 def usable_name(name: str, gazetteer: Gazetteer) -> bool:
+    """Not a number, a date or a listed generic word."""
     if len(name) < 2 or not any(c.isalpha() for c in name) or _DIGITS.search(name):
         return False
-    if name in gazetteer.never or name.islower():
+    if name.casefold() in gazetteer.never or name.islower():
         return False
     return len(name.split()) <= MAX_NAME_WORDS
 
 
-def is_common_word(name: str, document: str) -> bool:
-    """A capitalised sentence opener ("Annoncée") that the text also writes in lower case."""
-    if " " in name or name.isupper():
+def is_common_word(name: str, document: str, words: frozenset[str] | None = None) -> bool:
+    """A capitalised sentence opener ("Annoncée") or a shouted word ("SOCCER") that the text
+    also writes in lower case (``words``: the text's words, when already at hand). Acronyms
+    of four letters or fewer are names."""
+    if " " in name or (name.isupper() and len(name) <= 4):
         return False
-    return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", document) is not None
+    lower = name.lower()
+    if words is not None and _WORD.fullmatch(lower):
+        return lower in words
+    return re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", document) is not None
 
 
 def merge_short_names(mentions: list[Mention]) -> list[Mention]:
@@ -229,7 +269,7 @@ def merge_short_names(mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         words = m.surface.split()
         if len(words) > 1 and not m.known:
-            key = words[-1] if m.tag.kind == "person" else words[0]
+            key = words[-1] if m.tag.kind in ("person", UNKNOWN_KIND) else words[0]
             long_names[key].add(m.tag.slug)
     by_slug = {m.tag.slug: m.tag for m in mentions}
     merged = []
@@ -240,57 +280,3 @@ def merge_short_names(mentions: list[Mention]) -> list[Mention]:
             m = Mention(m.start, m.end, tag, False, m.surface, m.weight)
         merged.append(m)
     return merged
-
-
-def rank(
-    mentions: list[Mention],
-    *,
-    title_end: int,
-    lead_end: int,
-    limit: int | None,
-    threshold: bool = True,
-) -> tuple[TagScore, ...]:
-    """The candidates best first, at most ``limit`` of them (``None``: all); ``threshold``
-    drops the weak ones and unknown names seen only in the headline."""
-    candidates: dict[str, Candidate] = {}
-    for m in sorted(mentions, key=lambda m: m.start):
-        c = candidates.setdefault(m.tag.slug, Candidate(m.tag, m.known, first=m.start))
-        c.known = c.known or m.known
-        position = (
-            TITLE_WEIGHT
-            if m.start < title_end
-            else (LEAD_WEIGHT if m.start < lead_end else BODY_WEIGHT)
-        )
-        c.score += position * m.weight
-        c.mentions += 1
-        c.in_body = c.in_body or m.start >= title_end
-        c.kinds[m.tag.kind] = c.kinds.get(m.tag.kind, 0) + 1
-        c.aliases.add(m.surface)
-    for c in candidates.values():
-        if c.known and not c.tag.broad:
-            c.score *= KNOWN_FACTOR
-        if not c.known:
-            c.tag = replace(c.tag, kind=max(c.kinds, key=lambda k: c.kinds[k]))
-    kept = sorted(
-        # An unknown name seen only in a Title Case headline is too often the headline itself.
-        (
-            c
-            for c in candidates.values()
-            if not threshold or (c.score >= MIN_SCORE and (c.known or c.in_body))
-        ),
-        key=lambda c: (-c.score, c.first),
-    )[:limit]
-    top = kept[0].score if kept else 1.0
-    return tuple(
-        TagScore(
-            label=c.tag.label,
-            slug=c.tag.slug,
-            kind=c.tag.kind,
-            salience=round(c.score / top, 3),
-            mentions=c.mentions,
-            aliases=tuple(
-                sorted(a for a in c.aliases if slugify(a) != c.tag.slug or a != c.tag.label)
-            ),
-        )
-        for c in kept
-    )
