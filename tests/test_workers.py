@@ -19,7 +19,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from tagwire.store import open_store
-from tagwire.store.reads import count_articles
+from tagwire.store.reads import count_articles, find_tag
 from tagwire.web import create_app
 
 from .pages import article_html, rss
@@ -114,6 +114,14 @@ def serve_outlet(server: HTTPServer, count: int, delay: float = 0.0) -> str:
     return server.url_for("/rss")
 
 
+def reads_tag_count(engine, slug: str) -> Callable[[], int]:  # type: ignore[no-untyped-def]
+    def count() -> int:
+        tag = find_tag(engine, slug)
+        return tag.article_count if tag else 0
+
+    return count
+
+
 def summary(db_url: str, settings) -> list[tuple[str, tuple[str, ...], str | None]]:  # type: ignore[no-untyped-def]
     client = TestClient(create_app(settings.replace(database_url=db_url), open_store(db_url)))
     items = client.get("/tags/gao.json").json()["items"]
@@ -134,6 +142,13 @@ def test_a_worker_ingests_what_in_process_ingests(
     tagwire("--db", local, "add", feed_url)
     tagwire("--db", local, "fetch")
     assert summary(broker_env["TAGWIRE_DATABASE_URL"], settings) == summary(local, settings)
+
+    # A new alias: the scheduler hands the re-tagging to the worker, whose tagger learns it.
+    added = tagwire("tags", "alias", "add", "RiverFerry", "Ferry", "ferry", env=broker_env)
+    assert "3 stored articles are to be tagged again" in added.output
+    assert tagwire("scheduler", "--once", env=broker_env).exit_code == 0
+    ferry = reads_tag_count(engine, "river-ferry")
+    assert wait_until(lambda: ferry() == 3), "the worker did not tag the articles again"
 
 
 def test_a_worker_killed_mid_ingest_loses_and_duplicates_nothing(

@@ -1,4 +1,4 @@
-"""The ``tagwire`` command: add, feeds, fetch, serve (the default), demo, tags, opml."""
+"""The ``tagwire`` command: add, feeds, fetch, serve (the default), demo, tags, retag, opml."""
 
 from __future__ import annotations
 
@@ -151,13 +151,17 @@ def run_fetch(obj: Context, everything: bool, show_progress: bool) -> tuple[list
         make_all_due(obj.engine)
     due = claim_due_feeds(obj.engine, datetime.now(UTC))
     started = time.perf_counter()
-    columns = (TextColumn("fetching"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=errors, disable=not show_progress or not due) as progress:
+    with progress_bar("fetching", disable=not show_progress or not due) as progress:
         task = progress.add_task("feeds", total=len(due))
         outcomes = asyncio.run(
             update_due_feeds(obj.settings, obj.engine, lambda _o: progress.advance(task), feeds=due)
         )
     return outcomes, time.perf_counter() - started
+
+
+def progress_bar(what: str, disable: bool = False) -> Progress:
+    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=errors, disable=disable)
 
 
 @cli.command()
@@ -193,9 +197,12 @@ def worker(obj: Context, concurrency: int | None) -> None:
 @reports_errors
 def scheduler(obj: Context, once: bool) -> None:
     """Hand due feeds to the Celery workers, every few seconds."""
+    from tagwire.pipeline import tagging_version
     from tagwire.tasks import make_celery, run_scheduler_loop
 
-    run_scheduler_loop(make_celery(obj.settings), obj.engine, rounds=1 if once else None)
+    version = tagging_version(obj.settings)
+    app = make_celery(obj.settings)
+    run_scheduler_loop(app, obj.engine, version, rounds=1 if once else None)
 
 
 def run_web(
@@ -222,19 +229,167 @@ def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
     run_demo(ctx, host=host, port=port, serve=not no_serve)
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--limit", default=30, show_default=True, type=int)
 @click.option("--days", type=int, help="Only articles of the last N days.")
-@click.pass_obj
+@click.pass_context
 @reports_errors
-def tags(obj: Context, limit: int, days: int | None) -> None:
-    """Top tags, by number of articles."""
+def tags(ctx: click.Context, limit: int, days: int | None) -> None:
+    """Top tags, by number of articles; subcommands manage tags."""
+    if ctx.invoked_subcommand is not None:
+        return
     from tagwire.store.reads import top_tags
 
     table = Table("tag", "kind", "articles", "page")
-    for tag in top_tags(obj.engine, limit=limit, days=days):
+    for tag in top_tags(ctx.obj.engine, limit=limit, days=days):
         table.add_row("#" + tag.label, tag.kind, str(tag.article_count), f"/tags/{tag.slug}")
     console.print(table)
+
+
+@tags.command("show")
+@click.argument("tag")
+@click.pass_obj
+@reports_errors
+def tags_show(obj: Context, tag: str) -> None:
+    """One tag: kind, articles, aliases and related tags."""
+    from tagwire.store.reads import related_tags, resolve_tag
+
+    info = resolve_tag(obj.engine, tag)
+    if info is None:
+        raise InvalidInput(f"no tag {tag!r}")
+    console.print(
+        f"#{escape(info.label)}  {info.kind}, {info.article_count} articles", highlight=False
+    )
+    if info.aliases:
+        console.print("aliases: " + escape(", ".join(info.aliases)), highlight=False)
+    related = related_tags(obj.engine, info.id)
+    if related:
+        console.print(
+            "related: " + " ".join("#" + escape(t.label) for t in related), highlight=False
+        )
+
+
+@tags.command("merge")
+@click.argument("source")
+@click.argument("target")
+@click.pass_obj
+@reports_errors
+def tags_merge(obj: Context, source: str, target: str) -> None:
+    """Fold SOURCE into TARGET: one tag with TARGET's label; SOURCE's page redirects."""
+    from tagwire.store.curation import merge_tags
+
+    result = merge_tags(obj.engine, source, target)
+    console.print(
+        f"{escape(result.detail)}: {result.articles} article links moved", highlight=False
+    )
+
+
+@tags.command("rename")
+@click.argument("tag")
+@click.argument("label")
+@click.pass_obj
+@reports_errors
+def tags_rename(obj: Context, tag: str, label: str) -> None:
+    """Give TAG a new LABEL; the old name stays an alias and its page redirects."""
+    from tagwire.store.curation import rename_tag
+
+    result = rename_tag(obj.engine, tag, label)
+    console.print(f"{escape(result.detail)}: /tags/{result.tag.slug}", highlight=False)
+
+
+@tags.group("alias")
+def tags_alias() -> None:
+    """A tag's other names: spellings, acronyms, other languages."""
+
+
+@tags_alias.command("add")
+@click.argument("tag")
+@click.argument("aliases", nargs=-1, required=True)
+@click.option("--kind", help="Kind of the tag when it is new (person, organisation, place, ...).")
+@click.pass_obj
+@reports_errors
+def tags_alias_add(obj: Context, tag: str, aliases: tuple[str, ...], kind: str | None) -> None:
+    """Teach TAG the names ALIASES; stored articles that mention them are tagged again."""
+    from tagwire.store.curation import add_tag_aliases
+
+    result = add_tag_aliases(obj.engine, tag, aliases, kind)
+    console.print(escape(result.detail), highlight=False)
+    pending_note(result.articles)
+
+
+@tags.command("block")
+@click.argument("tag")
+@click.pass_obj
+@reports_errors
+def tags_block(obj: Context, tag: str) -> None:
+    """Never use TAG: it leaves every article now and is not given again."""
+    from tagwire.store.curation import block_tag
+
+    result = block_tag(obj.engine, tag)
+    console.print(f"{escape(result.detail)}: taken off {result.articles} articles", highlight=False)
+    pending_note(result.articles)
+
+
+@tags.command("unblock")
+@click.argument("tag")
+@click.pass_obj
+@reports_errors
+def tags_unblock(obj: Context, tag: str) -> None:
+    """Allow a blocked TAG again."""
+    from tagwire.store.curation import unblock_tag
+
+    result = unblock_tag(obj.engine, tag)
+    console.print(escape(result.detail), highlight=False)
+    pending_note(result.articles)
+
+
+@tags.command("log")
+@click.option("--limit", default=50, show_default=True, type=int)
+@click.pass_obj
+@reports_errors
+def tags_log(obj: Context, limit: int) -> None:
+    """The latest changes people made to tags."""
+    from tagwire.store.curation import recent_changes
+
+    for when, action, detail in recent_changes(obj.engine, limit):
+        console.print(f"{when:%Y-%m-%d %H:%M}  {action:<8} {escape(detail)}", highlight=False)
+
+
+def pending_note(count: int) -> None:
+    if count:
+        console.print(
+            f"{count} stored articles are to be tagged again: run `tagwire retag`"
+            " (a running `tagwire serve` or scheduler does it by itself)",
+            highlight=False,
+        )
+
+
+@cli.command()
+@click.option(
+    "--all", "everything", is_flag=True, help="Every article, not just those out of date."
+)
+@click.pass_obj
+@reports_errors
+def retag(obj: Context, everything: bool) -> None:
+    """Tag stored articles again where their tags are out of date (alias data, rules or
+    models changed; an alias was added). Stopped, it resumes where it was."""
+    from tagwire.pipeline import build_tagger
+    from tagwire.retag import pending
+    from tagwire.retag import retag as retag_articles
+
+    tagger = build_tagger(obj.settings, obj.engine)
+    total = pending(obj.engine, tagger, everything)
+    if not total:
+        console.print("every article's tags are up to date")
+        return
+    started = time.perf_counter()
+    with progress_bar("tagging") as bar:
+        task = bar.add_task("tagging", total=total)
+        done = retag_articles(
+            obj.engine, tagger, everything=everything, on_batch=lambda n: bar.advance(task, n)
+        )
+    seconds = time.perf_counter() - started
+    console.print(f"tagged {done} articles again in {seconds:.1f}s", highlight=False)
 
 
 @cli.command()
@@ -284,6 +439,8 @@ def show_settings(obj: Context, markdown: bool) -> None:
         value = getattr(obj.settings, f.name)
         if f.name.endswith("_url") and value and "://" in value:
             value = make_url(value).render_as_string(hide_password=True)
+        elif f.metadata.get("secret") and value:
+            value = "***"
         click.echo(f"{ENV_PREFIX}{f.name.upper()}={value}")
 
 

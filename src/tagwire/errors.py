@@ -2,7 +2,8 @@
 
     TagwireError
      +-- ConfigError            a setting is missing or malformed (stops start-up)
-     +-- InvalidInput           a URL or OPML file given by the user cannot be used
+     +-- InvalidInput           a URL, file or name given by the user cannot be used
+     |    +-- UnknownTag        no tag has that label, slug or alias
      +-- FetchError             the HTTP fetch failed
      |    +-- BlockedAddress    the host resolves to a private or loopback address
      |    +-- FetchTimeout      connect, read or total time limit
@@ -31,7 +32,11 @@ class ConfigError(TagwireError):
 
 
 class InvalidInput(TagwireError):
-    """A URL or file given by the user cannot be used."""
+    """A URL, file or name given by the user cannot be used."""
+
+
+class UnknownTag(InvalidInput):
+    """No tag has the label, slug or alias given."""
 
 
 class FetchError(TagwireError):

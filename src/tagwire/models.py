@@ -75,6 +75,24 @@ class TagScore:
 
 
 @dataclass(frozen=True, slots=True)
+class TagRef:
+    label: str
+    slug: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Curation:
+    """What people decided about tags, applied when tagging: tags never to use, slugs that
+    now stand for another tag (renamed or merged away), and aliases people added."""
+
+    revision: int = 0
+    blocked: frozenset[str] = frozenset()  # slugs
+    redirects: tuple[tuple[str, TagRef], ...] = ()  # (old slug, the tag it is now)
+    aliases: tuple[tuple[TagRef, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleDraft:
     feed_id: int
     outlet_name: str
@@ -94,6 +112,7 @@ class ArticleDraft:
     extraction_error: str | None
     entry_hash: str
     tags: tuple[TagScore, ...] = field(default=())
+    tagged_with: str | None = None  # the tagger's version (``Tagger.version``)
 
 
 @dataclass(frozen=True, slots=True)

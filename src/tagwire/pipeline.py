@@ -24,9 +24,9 @@ from tagwire import cadence
 from tagwire.cadence import RHYTHM_WINDOW
 from tagwire.enrich.category import categorise
 from tagwire.enrich.entities import EntityRecognizer
-from tagwire.enrich.gazetteer import known, load_gazetteer
+from tagwire.enrich.gazetteer import data_file_text, known, load_gazetteer
 from tagwire.enrich.language import detect_language
-from tagwire.enrich.tagging import Tagger
+from tagwire.enrich.tagging import RULES_VERSION, Tagger
 from tagwire.errors import ExtractError, FeedError, FetchError, InvalidInput, TagwireError
 from tagwire.extract import extract_page
 from tagwire.feeds import parse_feed
@@ -42,6 +42,7 @@ from tagwire.models import (
 from tagwire.settings import Settings
 from tagwire.store import articles as article_store
 from tagwire.store import feeds as feed_store
+from tagwire.store.curation import load_curation
 from tagwire.store.tags import stored_tags
 
 log = logging.getLogger("tagwire.pipeline")
@@ -187,6 +188,7 @@ class Pipeline:
             extraction_error=error,
             entry_hash=entry_hash(entry),
             tags=tags,
+            tagged_with=self.tagger.version or None,
         )
 
     async def fetch_article_page(self, url: str) -> tuple[ExtractedPage | None, str | None]:
@@ -251,7 +253,29 @@ class Pipeline:
 
 
 def build_tagger(settings: Settings, engine: Engine) -> Tagger:
-    """The tagger for this run: bundled gazetteer + tags already on two or more articles."""
+    """The tagger for this run: bundled gazetteer, the aliases people chose, tags already
+    on two or more articles, and the curation (blocked, renamed, merged tags)."""
+    curation = load_curation(engine)
     stored = [(known(t.label, t.kind), t.aliases) for t in stored_tags(engine, min_articles=2)]
+    chosen = [(known(t.label, t.kind), aliases) for t, aliases in curation.aliases]
     recognizer = EntityRecognizer({"en": settings.spacy_model_en, "fr": settings.spacy_model_fr})
-    return Tagger(load_gazetteer().extended(stored), recognizer, settings.max_tags_per_article)
+    return Tagger(
+        load_gazetteer().extended(stored, chosen=chosen),
+        recognizer,
+        settings.max_tags_per_article,
+        curation=curation,
+        version=tagging_version(settings),
+    )
+
+
+def tagging_version(settings: Settings) -> str:
+    """What an article's tags depend on besides curation: the rules, the alias data, the
+    models and the cap. Stored on each article; a change means ``tagwire retag``."""
+    parts = (
+        str(RULES_VERSION),
+        data_file_text(),
+        settings.spacy_model_en,
+        settings.spacy_model_fr,
+        str(settings.max_tags_per_article),
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]

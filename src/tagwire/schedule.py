@@ -1,5 +1,6 @@
 """The database is the schedule: claim the feeds whose ``next_check_at`` has passed and
-update them with a bounded pool; ``serve`` runs the same loop in the background."""
+update them with a bounded pool; ``serve`` runs the same loop in the background, and
+tags stored articles again, a share each round, when their tags are out of date."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tagwire.enrich.tagging import Tagger
 from tagwire.fetch import Fetcher
 from tagwire.models import FeedOutcome, FeedState
 from tagwire.pipeline import Pipeline, build_tagger
+from tagwire.retag import retag_pending
 from tagwire.settings import Settings
 from tagwire.store.feeds import claim_due_feeds
 
@@ -66,6 +68,7 @@ async def run_scheduler(settings: Settings, engine: Engine, stop: asyncio.Event)
     while not stop.is_set():
         try:
             await update_due_feeds(settings, engine)
+            await asyncio.to_thread(retag_pending, settings, engine)
         except Exception:  # the loop must outlive any one round; the traceback is logged
             log.exception("scheduler round failed")
         try:

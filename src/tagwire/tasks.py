@@ -23,13 +23,18 @@ from sqlalchemy import Engine
 from tagwire.enrich.tagging import Tagger
 from tagwire.errors import ConfigError, StoreError
 from tagwire.pipeline import build_tagger
+from tagwire.retag import ROUND, retag
 from tagwire.schedule import IDLE_SECONDS, update_due_feeds
 from tagwire.settings import Settings
 from tagwire.store import open_store
+from tagwire.store.articles import count_to_retag
+from tagwire.store.curation import curation_revision
 from tagwire.store.feeds import claim_due_feeds, feed_state
 
 log = logging.getLogger("tagwire.tasks")
 UPDATE_FEED = "tagwire.update_feed"
+RETAG = "tagwire.retag"
+RETAG_EVERY_SECONDS = 60.0
 TAGGER_REFRESH_SECONDS = 600.0
 
 
@@ -49,11 +54,17 @@ class WorkerState:
         return self._engine
 
     def tagger(self) -> Tagger:
-        # Rebuilt now and then, so tags other workers learned reach this one too.
-        if self._tagger is None or time.monotonic() - self._tagger_built > TAGGER_REFRESH_SECONDS:
-            self._tagger = build_tagger(self.settings, self.engine)
+        # Rebuilt now and then, so tags other workers learned reach this one too, and at
+        # once when someone changed a tag (merged, renamed, blocked, gave it an alias).
+        tagger = self._tagger
+        if (
+            tagger is None
+            or time.monotonic() - self._tagger_built > TAGGER_REFRESH_SECONDS
+            or tagger.curation.revision != curation_revision(self.engine)
+        ):
+            tagger = self._tagger = build_tagger(self.settings, self.engine)
             self._tagger_built = time.monotonic()
-        return self._tagger
+        return tagger
 
     def forget_connections(self) -> None:
         """After a fork: connections belong to the parent; open new ones lazily."""
@@ -96,6 +107,10 @@ def make_celery(settings: Settings) -> Celery:
         )
         return asdict(outcomes[0])
 
+    @app.task(name=RETAG, autoretry_for=(StoreError,), retry_backoff=True, max_retries=5)
+    def retag_articles(limit: int = ROUND) -> dict[str, Any]:
+        return {"retagged": retag(state.engine, state.tagger(), limit=limit)}
+
     return app
 
 
@@ -118,14 +133,30 @@ def enqueue_due_feeds(app: Celery, engine: Engine, limit: int | None = None) -> 
     return len(due)
 
 
-def run_scheduler_loop(app: Celery, engine: Engine, rounds: int | None = None) -> None:
-    """Enqueue due feeds every few seconds; ``rounds`` bounds it (tests), None runs forever."""
+def enqueue_retag(app: Celery, engine: Engine, version: str) -> bool:
+    """Hand a share of re-tagging to the workers when stored articles are out of date."""
+    if count_to_retag(engine, version) == 0:
+        return False
+    app.send_task(RETAG, kwargs={"limit": ROUND})
+    return True
+
+
+def run_scheduler_loop(
+    app: Celery, engine: Engine, version: str, rounds: int | None = None
+) -> None:
+    """Enqueue due feeds every few seconds, and re-tagging every minute while articles are
+    out of date; ``rounds`` bounds it (tests), None runs forever."""
     done = 0
+    retagged = -RETAG_EVERY_SECONDS
     while rounds is None or done < rounds:
         try:
             count = enqueue_due_feeds(app, engine)
             if count:
                 log.info("enqueued=%s", count)
+            if time.monotonic() - retagged >= RETAG_EVERY_SECONDS and enqueue_retag(
+                app, engine, version
+            ):
+                retagged = time.monotonic()
         except StoreError:
             log.exception("scheduler round failed")
         done += 1

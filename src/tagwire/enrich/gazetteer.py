@@ -1,6 +1,7 @@
 """Known tags and their aliases, matched in one pass over an article's text.
 
-Countries (English names, and French ones for French text) come from pycountry; regions,
+Countries (English names, and pycountry's translations for text in fourteen other
+languages, French and Arabic among them) come from pycountry; regions,
 cities, groups, demonyms and the names readers actually use come from
 ``data/known_tags.json``, where an entry's ``local_aliases`` hold the names that are only
 that entity's in one language. Tags the
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import gettext
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +22,14 @@ import ahocorasick
 import pycountry
 
 from tagwire.enrich.names import make_label, slugify
+
+# Country names from pycountry's translations, each matched in text of its own language
+# only. Languages written without spaces between words (Chinese, Japanese) are left out:
+# matching there needs word segmentation, not word boundaries.
+COUNTRY_NAME_LANGUAGES = (
+    "fr", "ar", "es", "pt", "de", "it", "nl", "pl", "ru", "uk", "tr", "fa", "ha", "sw",
+)  # fmt: skip
+_HARAKAT = re.compile("[\u064b-\u0652\u0670]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +88,21 @@ class Gazetteer:
                 _append(self._folded, alias.casefold(), entry)
         self._automaton = None
 
-    def extended(self, tags: Iterable[tuple[KnownTag, Iterable[str]]]) -> Gazetteer:
-        """A copy that also knows ``tags``; the bundled gazetteer itself stays as it is."""
+    def extended(
+        self,
+        tags: Iterable[tuple[KnownTag, Iterable[str]]],
+        *,
+        chosen: Iterable[tuple[KnownTag, Iterable[str]]] = (),
+    ) -> Gazetteer:
+        """A copy that also knows ``tags``; the bundled gazetteer itself stays as it is.
+        Aliases people ``chosen`` come before every other reading of the same words."""
         copy = Gazetteer()
-        copy._aliases = {alias: list(entries) for alias, entries in self._aliases.items()}
-        copy._folded = {alias: list(entries) for alias, entries in self._folded.items()}
+        for tag, aliases in chosen:
+            copy.add(tag, aliases)
+        for alias, entries in self._aliases.items():
+            copy._aliases.setdefault(alias, []).extend(entries)
+        for alias, entries in self._folded.items():
+            copy._folded.setdefault(alias, []).extend(entries)
         copy.never = self.never
         for tag, aliases in tags:
             copy.add(tag, aliases)
@@ -165,12 +185,14 @@ def _whole_word(text: str, start: int, end: int) -> bool:
     return not before.isalnum() and not after.isalnum()
 
 
+def data_file_text() -> str:
+    return resources.files("tagwire.enrich").joinpath("data/known_tags.json").read_text()
+
+
 @cache
 def load_gazetteer() -> Gazetteer:
     """The bundled gazetteer (countries + reviewed data file), built once per process."""
-    data = json.loads(
-        resources.files("tagwire.enrich").joinpath("data/known_tags.json").read_text()
-    )
+    data = json.loads(data_file_text())
     gazetteer = Gazetteer()
     for entry in data["tags"]:
         tag = known(entry["label"], entry["kind"])
@@ -201,12 +223,22 @@ def known(label: str, kind: str, *, broad: bool = False) -> KnownTag:
     return KnownTag(label=label, kind=kind, slug=slugify(label), broad=broad)
 
 
+def without_harakat(name: str) -> list[str]:
+    """An Arabic-script name as written with and without its short-vowel marks ("النّيجر"
+    is mostly written "النيجر")."""
+    bare = _HARAKAT.sub("", name)
+    return [name, bare] if bare != name else [name]
+
+
 def _add_countries(
     gazetteer: Gazetteer, labels: dict[str, str], extra: dict[str, list[str]]
 ) -> dict[str, KnownTag]:
-    french = gettext.translation(
-        "iso3166-1", pycountry.LOCALES_DIR, languages=["fr"], fallback=True
-    )
+    translations = {
+        language: gettext.translation(
+            "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+        )
+        for language in COUNTRY_NAME_LANGUAGES
+    }
     countries: dict[str, KnownTag] = {}
     for country in pycountry.countries:
         code = country.alpha_2
@@ -219,7 +251,8 @@ def _add_countries(
         if official:
             names.append(official)
         gazetteer.add(tag, [n for n in names if "," not in n])
-        french_name = french.gettext(country.name)
-        if "," not in french_name:
-            gazetteer.add(tag, [french_name], language="fr")
+        for language, translation in translations.items():
+            name = translation.gettext(country.name)
+            if name != country.name and "," not in name:
+                gazetteer.add(tag, without_harakat(name), language=language)
     return countries

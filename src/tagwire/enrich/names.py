@@ -130,6 +130,11 @@ def slugify(text: str) -> str:
     return "-".join(w for w in folded if w)
 
 
+def fold(text: str) -> str:
+    """A name as search-as-you-type compares it: "Algérie" and "ALGERIE" -> "algerie"."""
+    return " ".join(_fold(word).casefold() for word in text.split())
+
+
 def _has_camel(word: str) -> bool:
     return any(a.islower() and b.isupper() for a, b in itertools.pairwise(word))
 

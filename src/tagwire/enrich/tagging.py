@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import defaultdict
+from dataclasses import replace
 
 from tagwire.enrich.acronyms import acronym_gazetteer, expansion_before
 from tagwire.enrich.entities import Entity, EntityRecognizer
-from tagwire.enrich.gazetteer import AliasMatch, Gazetteer, known
+from tagwire.enrich.gazetteer import AliasMatch, Gazetteer, KnownTag, known
 from tagwire.enrich.names import clean_name, is_title, make_label
 from tagwire.enrich.phrases import (
     Phrase,
@@ -26,10 +27,13 @@ from tagwire.enrich.phrases import (
     phrase_around,
 )
 from tagwire.enrich.salience import LEAD_CHARS, UNKNOWN_KIND, Mention, rank
-from tagwire.models import TagScore
+from tagwire.models import Curation, TagScore
 
 __all__ = ["Tagger", "expansion_before"]
 
+# Raise it whenever a change to the rules here changes which tags articles get: stored
+# articles tagged by an older version are then tagged again by ``tagwire retag``.
+RULES_VERSION = 1
 DEMONYM_WEIGHT = 0.75
 MAX_NAME_WORDS = 6
 MAX_SPAN = 300  # characters: no name found is longer
@@ -42,12 +46,28 @@ _LABEL = re.compile(r"\s?:\s*[-+$€£(]?\d")
 
 
 class Tagger:
-    """Holds the gazetteer and the NER router; ``tag`` is called once per article."""
+    """Holds the gazetteer, the NER router and the curation people made (blocked tags,
+    renames and merges); ``tag`` is called once per article. ``version`` names what the
+    tags depend on besides curation, so stored articles know when to be tagged again."""
 
-    def __init__(self, gazetteer: Gazetteer, recognizer: EntityRecognizer, max_tags: int):
+    def __init__(
+        self,
+        gazetteer: Gazetteer,
+        recognizer: EntityRecognizer,
+        max_tags: int,
+        *,
+        curation: Curation | None = None,
+        version: str = "",
+    ):
         self.gazetteer = gazetteer
         self.recognizer = recognizer
         self.max_tags = max_tags
+        self.curation = curation or Curation()
+        self.version = version
+        self._redirects = {
+            slug: KnownTag(tag.label, tag.kind, tag.slug, is_broad(gazetteer, tag.label))
+            for slug, tag in self.curation.redirects
+        }
 
     def tag(
         self, title: str, text: str, language: str | None, outlet: str | None = None
@@ -71,7 +91,7 @@ class Tagger:
         threshold: bool,
     ) -> tuple[TagScore, ...]:
         document = mask(f"{title}\n\n{text}", outlet)
-        mentions = self.mentions(document, language)
+        mentions = self.curated(self.mentions(document, language))
         return rank(
             mentions,
             title_end=len(title),
@@ -79,6 +99,19 @@ class Tagger:
             limit=limit,
             threshold=threshold,
         )
+
+    def curated(self, mentions: list[Mention]) -> list[Mention]:
+        """Mentions of renamed or merged tags count for the tag they are now; mentions of
+        blocked tags are dropped before ranking, so they take no place under the cap."""
+        if not self._redirects and not self.curation.blocked:
+            return mentions
+        kept = []
+        for m in mentions:
+            tag = self._redirects.get(m.tag.slug, m.tag)
+            if tag.slug in self.curation.blocked:
+                continue
+            kept.append(m if tag is m.tag else replace(m, tag=tag))
+        return kept
 
     def mentions(self, document: str, language: str | None) -> list[Mention]:
         local = acronym_gazetteer(document, self.gazetteer, language)
@@ -169,6 +202,11 @@ class Tagger:
         if " " not in name and _OFFICE.match(document, entity.end):
             return None  # "Energy" of "Energy Minister Ivan Petrov" names an office
         return Mention(entity.start, entity.end, known(make_label(name), entity.kind), False, name)
+
+
+def is_broad(gazetteer: Gazetteer, label: str) -> bool:
+    hit = gazetteer.lookup(label)
+    return hit is not None and hit.broad
 
 
 def completed(name: Entity, document: str) -> Entity:

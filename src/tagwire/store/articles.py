@@ -6,15 +6,16 @@ re-fetching never duplicates it; a changed entry updates the row in place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, case, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, case, func, or_, select, update
 
 from tagwire.feeds.text import strip_control
-from tagwire.models import ArticleDraft
+from tagwire.models import ArticleDraft, TagScore
 from tagwire.store.outlets import outlet_id_for
-from tagwire.store.schema import articles
+from tagwire.store.schema import articles, outlets
 from tagwire.store.tags import link_tags
 
 
@@ -86,8 +87,75 @@ def _row(draft: ArticleDraft, outlet_id: int, now: datetime) -> dict[str, object
         "extraction_status": draft.extraction_status,
         "extraction_error": draft.extraction_error,
         "entry_hash": draft.entry_hash,
+        "tagged_with": draft.tagged_with,
         "published_at": draft.published_at,
         "updated_at": now,
     }
     # Last line of defence: whatever a parser let through, no control character is stored.
     return {k: strip_control(v) if isinstance(v, str) else v for k, v in row.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredText:
+    """What tagging reads of a stored article."""
+
+    id: int
+    title: str
+    text: str
+    language: str | None
+    outlet: str
+    published_at: datetime
+
+
+def count_to_retag(engine: Engine, version: str, everything: bool = False) -> int:
+    query = select(func.count()).select_from(articles)
+    if not everything:
+        query = query.where(out_of_date(version))
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar() or 0)
+
+
+def articles_to_retag(
+    engine: Engine, version: str, after_id: int, limit: int, everything: bool = False
+) -> list[StoredText]:
+    """The next ``limit`` articles after ``after_id`` whose tags are out of date (or all)."""
+    query = (
+        select(
+            articles.c.id,
+            articles.c.title,
+            articles.c.text,
+            articles.c.language,
+            articles.c.published_at,
+            outlets.c.name.label("outlet"),
+        )
+        .join(outlets, outlets.c.id == articles.c.outlet_id)
+        .where(articles.c.id > after_id)
+        .order_by(articles.c.id)
+        .limit(limit)
+    )
+    if not everything:
+        query = query.where(out_of_date(version))
+    with engine.connect() as conn:
+        return [
+            StoredText(r.id, r.title, r.text, r.language, r.outlet, r.published_at)
+            for r in conn.execute(query)
+        ]
+
+
+def save_tags(
+    engine: Engine, tagged: Sequence[tuple[StoredText, Sequence[TagScore]]], version: str
+) -> None:
+    """New tags for stored articles, in one transaction, stamped with the tagger's version."""
+    with engine.begin() as conn:
+        for article, scores in tagged:
+            link_tags(conn, article.id, article.published_at, scores)
+            conn.execute(
+                update(articles).where(articles.c.id == article.id).values(tagged_with=version)
+            )
+
+
+def out_of_date(version: str) -> ColumnElement[bool]:
+    """Tagged by another version, or marked to be tagged again (None). Written as two
+    ranges rather than ``!=`` so that both use the index on ``tagged_with``."""
+    column = articles.c.tagged_with
+    return or_(column.is_(None), column < version, column > version)

@@ -7,14 +7,17 @@ page costs the same as the first.
 from __future__ import annotations
 
 import base64
+import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, Select, and_, func, or_, select
+from sqlalchemy import Engine, Row, Select, and_, case, func, or_, select
 
-from tagwire.enrich.names import slugify
+from tagwire.enrich.names import fold, slugify
 from tagwire.store.schema import article_tags, articles, outlets, tag_aliases, tags
+from tagwire.store.tags import resolve_slug
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +86,28 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class RelatedTag:
+    label: str
+    slug: str
+    kind: str
+    together: int  # articles that carry both tags
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class TagSuggestion:
+    label: str
+    slug: str
+    kind: str
+    article_count: int
+    matched: str  # the label or alias the query matched
+
+
+@dataclass(frozen=True, slots=True)
 class TagPage:
     tag: TagInfo
     page: Page
+    related: list[RelatedTag]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +117,8 @@ class HomePage:
 
 
 MAX_ID = 2**62
+MAX_ALIASES_SHOWN = 20
+RELATED_WINDOW = 2000  # a tag's most recent articles read for its related tags
 
 
 def tag_page(engine: Engine, slug: str, cursor: Cursor | None, limit: int) -> TagPage | None:
@@ -102,7 +126,8 @@ def tag_page(engine: Engine, slug: str, cursor: Cursor | None, limit: int) -> Ta
     tag = find_tag(engine, slug)
     if tag is None:
         return None
-    return TagPage(tag, tag_articles(engine, tag.id, cursor, limit))
+    page = tag_articles(engine, tag.id, cursor, limit)
+    return TagPage(tag, page, related_tags(engine, tag.id) if cursor is None else [])
 
 
 def home_page(engine: Engine, cursor: Cursor | None, limit: int, tags: int = 40) -> HomePage:
@@ -110,40 +135,141 @@ def home_page(engine: Engine, cursor: Cursor | None, limit: int, tags: int = 40)
 
 
 def canonical_tag_slug(engine: Engine, text: str) -> str | None:
-    """The slug a spelling stands for: ``Azawad`` -> ``azawad``, ``Kiev`` -> ``kyiv``."""
+    """The slug a spelling stands for: ``Azawad`` -> ``azawad``, ``Kiev`` -> ``kyiv``, a
+    renamed or merged tag's old slug -> the tag it is now."""
     slug = slugify(text)
     if slug and slug != text and find_tag(engine, slug) is not None:
         return slug
+    with engine.connect() as conn:
+        row = resolve_slug(conn, slug) if slug else None
+    if row is not None and row.slug != text and not row.blocked:
+        return str(row.slug)
     found = find_tag_slug_by_alias(engine, text.lstrip("#").replace("-", " "))
     return found if found != text else None
 
 
 def find_tag(engine: Engine, slug: str) -> TagInfo | None:
+    """The tag with this slug; None when there is none, or it was renamed, merged or
+    blocked (``canonical_tag_slug`` then says where it went)."""
     with engine.connect() as conn:
-        row = conn.execute(select(tags).where(tags.c.slug == slug)).first()
+        row = conn.execute(
+            select(tags).where(
+                tags.c.slug == slug, tags.c.canonical_id.is_(None), tags.c.blocked.is_(False)
+            )
+        ).first()
         if row is None:
             return None
         aliases = conn.execute(
             select(tag_aliases.c.alias)
             .where(tag_aliases.c.tag_id == row.id)
-            .order_by(tag_aliases.c.alias)
+            .order_by(case((tag_aliases.c.origin == "user", 0), else_=1), tag_aliases.c.alias)
         ).scalars()
         return TagInfo(
-            row.id,
-            row.label,
-            row.slug,
-            row.kind,
-            row.article_count,
-            tuple(a for a in aliases if a != row.label),
+            row.id, row.label, row.slug, row.kind, row.article_count, shown_aliases(row, aliases)
         )
 
 
+def shown_aliases(tag: Row, aliases: Iterable[str]) -> tuple[str, ...]:
+    """The names worth showing: one per spelling that differs beyond case and accents
+    ("MALI" is "Mali" shouted), the label itself left out."""
+    seen = {fold(tag.label), tag.slug}
+    shown = []
+    for alias in aliases:
+        key = fold(alias)
+        if key in seen:
+            continue
+        seen.add(key)
+        shown.append(alias)
+    return tuple(shown[:MAX_ALIASES_SHOWN])
+
+
+def resolve_tag(engine: Engine, name: str) -> TagInfo | None:
+    """The tag a reader means by a label, slug or alias ("#JNIM", "Kiev", "algérie")."""
+    slug = slugify(name)
+    found = find_tag(engine, slug) if slug else None
+    if found is None:
+        canonical = canonical_tag_slug(engine, name)
+        found = find_tag(engine, canonical) if canonical else None
+    return found
+
+
+def related_tags(engine: Engine, tag_id: int, limit: int = 12) -> list[RelatedTag]:
+    """Tags that share articles with this one, ranked by how many they share weighed by how
+    rare each is overall, so a tag on every other article (#Mali) does not lead every list."""
+    recent = (
+        select(article_tags.c.article_id)
+        .where(article_tags.c.tag_id == tag_id)
+        .order_by(article_tags.c.published_at.desc())
+        .limit(RELATED_WINDOW)
+        .subquery()
+    )
+    together = func.count().label("together")
+    query = (
+        select(tags.c.label, tags.c.slug, tags.c.kind, tags.c.article_count, together)
+        .join(article_tags, article_tags.c.tag_id == tags.c.id)
+        .where(article_tags.c.article_id.in_(select(recent.c.article_id)))
+        .where(article_tags.c.tag_id != tag_id)
+        .group_by(tags.c.id, tags.c.label, tags.c.slug, tags.c.kind, tags.c.article_count)
+        .order_by(together.desc())
+        .limit(limit * 20)
+    )
+    with engine.connect() as conn:
+        total = int(conn.execute(select(func.max(articles.c.id))).scalar() or 0)
+        rows = list(conn.execute(query))
+    if not rows:
+        return []
+    least = 2 if rows[0].together >= 2 else 1  # one shared article is chance, when more is
+    ranked = [
+        RelatedTag(
+            r.label, r.slug, r.kind, r.together, r.together * math.log(1 + total / r.article_count)
+        )
+        for r in rows
+        if r.together >= least and r.article_count > 0
+    ]
+    ranked.sort(key=lambda t: (-t.score, t.label))
+    return ranked[:limit]
+
+
+def suggest_tags(engine: Engine, text: str, limit: int = 10) -> list[TagSuggestion]:
+    """Tags whose label or an alias starts with ``text``, ignoring case and accents, the
+    exact name first, then the most used."""
+    prefix = fold(text.strip().lstrip("#"))[:100]
+    if not prefix:
+        return []
+    query = (
+        select(
+            tags.c.id,
+            tags.c.label,
+            tags.c.slug,
+            tags.c.kind,
+            tags.c.article_count,
+            tag_aliases.c.alias,
+            tag_aliases.c.folded,
+        )
+        .join(tag_aliases, tag_aliases.c.tag_id == tags.c.id)
+        .where(tag_aliases.c.folded >= prefix, tag_aliases.c.folded < prefix + "\U0010ffff")
+        .where(tags.c.canonical_id.is_(None), tags.c.blocked.is_(False))
+        .where(tags.c.article_count > 0)
+        .order_by(tags.c.article_count.desc(), tags.c.id)
+        .limit(limit * 20)
+    )
+    with engine.connect() as conn:
+        rows = list(conn.execute(query))
+    rows.sort(key=lambda r: (r.folded != prefix, -r.article_count, r.id, r.alias != r.label))
+    chosen: dict[int, TagSuggestion] = {}
+    for r in rows:
+        if r.id not in chosen:
+            chosen[r.id] = TagSuggestion(r.label, r.slug, r.kind, r.article_count, r.alias)
+    return list(chosen.values())[:limit]
+
+
 def find_tag_slug_by_alias(engine: Engine, text: str) -> str | None:
-    """The slug of the tag that has ``text`` as label or alias, ignoring case."""
+    """The slug of the tag that has ``text`` as label or alias, ignoring case and accents."""
     query = (
         select(tags.c.slug)
         .join(tag_aliases, tag_aliases.c.tag_id == tags.c.id)
-        .where(func.lower(tag_aliases.c.alias) == text.lower())
+        .where(tag_aliases.c.folded == fold(text))
+        .where(tags.c.canonical_id.is_(None), tags.c.blocked.is_(False))
         .order_by(tags.c.article_count.desc())
         .limit(1)
     )

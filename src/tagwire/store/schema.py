@@ -97,12 +97,14 @@ articles = Table(
     Column("extraction_status", String(16), nullable=False),
     Column("extraction_error", Text),
     Column("entry_hash", String(64), nullable=False, default=""),
+    Column("tagged_with", String(32)),  # the tagger's version; None: to be tagged again
     Column("published_at", UTCDateTime(), nullable=False),
     Column("fetched_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("feed_id", "guid", name="uq_articles_feed_guid"),
     Index("ix_articles_canonical_url", "canonical_url"),
     Index("ix_articles_published", "published_at", "id"),
+    Index("ix_articles_tagged_with", "tagged_with"),
 )
 
 tags = Table(
@@ -114,6 +116,10 @@ tags = Table(
     Column("kind", String(16), nullable=False),
     Column("article_count", Integer, nullable=False, default=0),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("blocked", Boolean, nullable=False, default=False),  # never put on an article
+    # Set on a tag renamed or merged away: its slug now stands for that tag (no foreign key,
+    # so a copy between databases may insert the rows in any order).
+    Column("canonical_id", Integer),
 )
 
 tag_aliases = Table(
@@ -122,7 +128,20 @@ tag_aliases = Table(
     Column("id", Integer, primary_key=True),
     Column("tag_id", Integer, ForeignKey("tags.id", ondelete="CASCADE"), nullable=False),
     Column("alias", String(300), nullable=False),
+    Column("origin", String(16), nullable=False, default="text"),  # "text" or "user"
+    Column("folded", String(300), nullable=False, default=""),  # names.fold(alias)
     UniqueConstraint("tag_id", "alias", name="uq_tag_aliases_tag_alias"),
+    Index("ix_tag_aliases_folded", "folded"),
+)
+
+tag_changes = Table(
+    "tag_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("action", String(16), nullable=False),  # merge, rename, alias, block, unblock
+    Column("tag_slug", String(200), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 article_tags = Table(

@@ -6,10 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, Row, delete, func, select, update
 
+from tagwire.enrich.names import fold
 from tagwire.models import TagScore
 from tagwire.store.schema import article_tags, tag_aliases, tags
+
+MAX_REDIRECTS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +25,8 @@ class StoredTag:
 def link_tags(
     conn: Connection, article_id: int, published_at: datetime, scores: Iterable[TagScore]
 ) -> None:
-    """Replace the article's tag links with ``scores``; keep tag counts right."""
+    """Replace the article's tag links with ``scores``; keep tag counts right. A score whose
+    tag was renamed or merged goes to the tag it is now; a blocked tag is left out."""
     previous = set(
         conn.execute(select(article_tags.c.tag_id).where(article_tags.c.article_id == article_id))
         .scalars()
@@ -32,7 +36,7 @@ def link_tags(
     current: set[int] = set()
     for score in scores:
         tag_id = tag_id_for(conn, score)
-        if tag_id in current:
+        if tag_id is None or tag_id in current:
             continue
         current.add(tag_id)
         conn.execute(
@@ -47,9 +51,10 @@ def link_tags(
     refresh_counts(conn, previous | current)
 
 
-def tag_id_for(conn: Connection, score: TagScore) -> int:
-    found = conn.execute(select(tags.c.id).where(tags.c.slug == score.slug)).scalar()
-    if found is None:
+def tag_id_for(conn: Connection, score: TagScore) -> int | None:
+    """The id of the score's tag, created when new; None when the tag is blocked."""
+    row = resolve_slug(conn, score.slug)
+    if row is None:
         result = conn.execute(
             tags.insert().values(
                 label=score.label,
@@ -59,14 +64,38 @@ def tag_id_for(conn: Connection, score: TagScore) -> int:
                 created_at=datetime.now(UTC),
             )
         )
-        found = result.inserted_primary_key[0]  # type: ignore[index]
-    tag_id = int(found)
+        tag_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    elif row.blocked:
+        return None
+    else:
+        tag_id = int(row.id)
+    add_aliases(conn, tag_id, {score.label, *score.aliases}, origin="text")
+    return tag_id
+
+
+def resolve_slug(conn: Connection, slug: str) -> Row | None:
+    """The tag row a slug stands for, through renames and merges."""
+    row = conn.execute(select(tags).where(tags.c.slug == slug)).first()
+    for _ in range(MAX_REDIRECTS):
+        if row is None or row.canonical_id is None:
+            return row
+        row = conn.execute(select(tags).where(tags.c.id == row.canonical_id)).first()
+    return row
+
+
+def add_aliases(conn: Connection, tag_id: int, aliases: Iterable[str], origin: str) -> set[str]:
+    """Add the aliases the tag does not have yet; return those added."""
     known = set(
         conn.execute(select(tag_aliases.c.alias).where(tag_aliases.c.tag_id == tag_id)).scalars()
     )
-    for alias in {score.label, *score.aliases} - known:
-        conn.execute(tag_aliases.insert().values(tag_id=tag_id, alias=alias[:300]))
-    return tag_id
+    added = {alias[:300] for alias in aliases} - known
+    for alias in sorted(added):
+        conn.execute(
+            tag_aliases.insert().values(
+                tag_id=tag_id, alias=alias, origin=origin, folded=fold(alias)[:300]
+            )
+        )
+    return added
 
 
 def refresh_counts(conn: Connection, tag_ids: set[int]) -> None:
@@ -85,7 +114,11 @@ def stored_tags(engine: Engine, min_articles: int = 1) -> list[StoredTag]:
     query = (
         select(tags.c.id, tags.c.label, tags.c.kind, tag_aliases.c.alias)
         .join(tag_aliases, tag_aliases.c.tag_id == tags.c.id)
-        .where(tags.c.article_count >= min_articles)
+        .where(
+            tags.c.article_count >= min_articles,
+            tags.c.canonical_id.is_(None),
+            tags.c.blocked.is_(False),
+        )
         .order_by(tags.c.id)
     )
     grouped: dict[int, StoredTag] = {}

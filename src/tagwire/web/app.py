@@ -27,7 +27,7 @@ from tagwire.web.views import Redirect
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self';"
-    " script-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+    " script-src 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }

@@ -12,6 +12,14 @@ def tag_url(slug: str, fmt: str | None = None, cursor: Cursor | None = None) -> 
     return path + (f"?{urlencode({'cursor': cursor.encode()})}" if cursor else "")
 
 
+def tag_search_url(query: str | None = None) -> str:
+    return "/tags" + (f"?{urlencode({'q': query})}" if query else "")
+
+
+def tag_suggest_url() -> str:
+    return "/api/v1/tags/suggest"
+
+
 def article_url(article_id: int) -> str:
     return f"/articles/{article_id}"
 

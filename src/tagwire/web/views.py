@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
+from tagwire.enrich.names import fold
 from tagwire.settings import Settings
 from tagwire.store import reads
 from tagwire.store.feeds import list_feeds
@@ -84,10 +85,27 @@ def tag_page(request: Request, slug: str, cursor: str | None = None) -> Response
         "tag": tag,
         "title": tag_title(tag),
         "page": page,
+        "related": data.related,
         "excerpt_chars": settings_of(request).excerpt_chars,
         "next_url": urls.tag_url(tag.slug, None, page.next_cursor) if page.next_cursor else None,
     }
     return request.app.state.templates.TemplateResponse(request, "tag.html", context)
+
+
+@router.get("/tags", include_in_schema=False)
+def tag_search(request: Request, q: str = Query("", max_length=200)) -> Response:
+    """Find a tag by label or alias; a name that is exactly one tag's goes to its page."""
+    engine = engine_of(request)
+    found = reads.suggest_tags(engine, q, limit=50) if q.strip() else []
+    exact = [t for t in found if fold(t.matched) == fold(q.strip().lstrip("#"))]
+    if len(exact) == 1:
+        return RedirectResponse(urls.tag_url(exact[0].slug), status_code=303)
+    context = {
+        "query": q,
+        "found": found,
+        "top_tags": [] if q.strip() else reads.top_tags(engine, limit=100),
+    }
+    return request.app.state.templates.TemplateResponse(request, "tags.html", context)
 
 
 @router.get("/feeds", include_in_schema=False)
