@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from spacy.lang.en.stop_words import STOP_WORDS
 
-from tagwire.enrich.entities import KINDS, Entity
+from tagwire.enrich.entities import CONTEXT_WORDS, KINDS, Entity, EntityRecognizer, name_bearing
 from tagwire.enrich.gazetteer import load_gazetteer
 from tagwire.enrich.language import detect_language, normalise_language
 from tagwire.enrich.names import clean_name, is_title, make_label, slugify
 from tagwire.enrich.phrases import capitalised_phrases, entity_parts, has_case, name_spans
-from tagwire.enrich.tagging import Tagger, expansion_before
+from tagwire.enrich.tagging import ArticleText, Tagger, expansion_before
 
 LEAD = (
     "Fighters of the Coalition for the Defence of the Oasis (CDO) clashed with Malian troops"
@@ -318,3 +319,61 @@ def test_languages_without_ner_are_tagged_from_capitalised_phrases(tagger: Tagge
     labels = {t.label for t in tagger.candidates("Acuerdo sanitario", text, "es")}
     assert {"OrganizaciónMundialDeLaSalud", "AminataTraoré", "Gao", "Bamako"} <= labels
     assert "Varios" not in labels and "Según" not in labels  # sentence openers
+
+
+# NER reads only the stretches of text that can hold a name (enrich/entities.py).
+
+FILLER = "the talks went on for hours and nobody said much about what would come next. "
+
+
+def read_by_ner(text: str) -> list[str]:
+    return [text[start:end] for start, end in name_bearing(text, STOP_WORDS)]
+
+
+def test_ner_reads_the_words_around_each_capitalised_word():
+    text = f"{FILLER * 3}Talks resumed in Kidal that day. {FILLER * 3}"
+    (stretch,) = read_by_ner(text)
+    words = stretch.split()
+    assert "Kidal" in words and len(words) == 2 * CONTEXT_WORDS + 1  # centred on the name
+    assert read_by_ner(FILLER * 5) == []
+
+
+def test_capitalised_sentence_openers_are_names_unless_common():
+    assert read_by_ner(f"The {FILLER}") == []  # a stop word
+    assert read_by_ner(f"Officials said {FILLER}officials left.") == []  # lower case elsewhere
+    assert read_by_ner(f"Kidal {FILLER}")[0].startswith("Kidal")
+    assert read_by_ner(f"US {FILLER}")[0].startswith("US")  # capitals: an acronym
+
+
+def test_stretches_near_each_other_are_read_as_one():
+    text = "Troops left Gao on Monday and reached Kidal on the morning of Tuesday."
+    assert read_by_ner(text) == [text]
+
+
+@pytest.mark.slow
+def test_entities_come_back_at_the_offsets_of_the_whole_text(recognizer: EntityRecognizer):
+    text = f"{FILLER * 4}Talks resumed when John Smith flew from Bamako to Algiers. {FILLER * 4}"
+    entities = recognizer.entities(text, "en")
+    assert {e.text for e in entities} == {"John Smith", "Bamako", "Algiers"}
+    assert all(text[e.start : e.end] == e.text for e in entities)
+    assert recognizer.entities_many([text, "", text], ["en", "en", "fr"])[0] == entities
+
+
+@pytest.mark.slow
+def test_a_batch_is_tagged_as_each_article_alone(tagger: Tagger):
+    french = (
+        "Le gouvernement malien a annoncé lundi la réouverture de la route entre Gao et Kidal."
+        " Les autorités de l'Algérie ont salué la décision, selon un communiqué publié à Alger."
+    )
+    articles = [
+        ArticleText("Clashes near Kidal", LEAD + BODY, "en", "Oasis Times"),
+        ArticleText("La route de Kidal rouverte", french, "fr"),
+        ArticleText("Convoy", f"{FILLER * 3}A convoy reached Gao. {FILLER}", "en"),
+        ArticleText("Acuerdo", "Argelia y Malí acuerdan abrir la frontera en Tessalit.", "es"),
+        ArticleText("Empty", "", None),
+        ArticleText("Trade news", "Japan and Mali signed a deal.", "en", "AP"),
+    ]
+    alone = [tagger.tag(a.title, a.text, a.language, a.outlet) for a in articles]
+    assert tagger.tag_many(articles) == alone
+    assert {"Kidal", "Algeria"} <= {t.label for t in alone[1]}
+    assert "Gao" in {t.label for t in alone[2]}

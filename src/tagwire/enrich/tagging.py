@@ -5,7 +5,8 @@ kind, so a misread NER label ("Mali" as a person) cannot split one entity into t
 Names nobody has seen yet come from spaCy's entities, cut into the names they hold, and
 from capitalised phrases where NER is absent (a language without a model) or reads badly
 (table-like lines). An acronym defined in the text ("Jama'at ... (JNIM)") becomes the
-label, its expansion an alias. ``salience`` ranks the mentions.
+label, its expansion an alias. ``salience`` ranks the mentions. ``Tagger.tag_many`` tags
+a batch of articles (a feed's new entries), with NER run once over the batch per language.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from tagwire.enrich.acronyms import acronym_gazetteer, expansion_before
 from tagwire.enrich.entities import Entity, EntityRecognizer
@@ -29,7 +31,7 @@ from tagwire.enrich.phrases import (
 from tagwire.enrich.salience import LEAD_CHARS, UNKNOWN_KIND, Mention, rank
 from tagwire.models import Curation, TagScore
 
-__all__ = ["Tagger", "expansion_before"]
+__all__ = ["ArticleText", "Tagger", "expansion_before"]
 
 # Raise it whenever a change to the rules here changes which tags articles get: stored
 # articles tagged by an older version are then tagged again by ``tagwire retag``.
@@ -45,10 +47,21 @@ _OFFICE = re.compile(r" (?:Minister|Secretary|Commissioner)\b")
 _LABEL = re.compile(r"\s?:\s*[-+$€£(]?\d")
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleText:
+    """What tagging reads of an article."""
+
+    title: str
+    text: str
+    language: str | None
+    outlet: str | None = None
+
+
 class Tagger:
     """Holds the gazetteer, the NER router and the curation people made (blocked tags,
-    renames and merges); ``tag`` is called once per article. ``version`` names what the
-    tags depend on besides curation, so stored articles know when to be tagged again."""
+    renames and merges); ``tag`` tags one article, ``tag_many`` a batch with the same
+    result. ``version`` names what the tags depend on besides curation, so stored articles
+    know when to be tagged again."""
 
     def __init__(
         self,
@@ -72,33 +85,35 @@ class Tagger:
     def tag(
         self, title: str, text: str, language: str | None, outlet: str | None = None
     ) -> tuple[TagScore, ...]:
-        return self._ranked(title, text, language, outlet, limit=self.max_tags, threshold=True)
+        return self.tag_many([ArticleText(title, text, language, outlet)])[0]
+
+    def tag_many(self, articles: Sequence[ArticleText]) -> list[tuple[TagScore, ...]]:
+        """``tag`` of each article, NER reading the batch at once: a feed's new entries.
+        Measured no faster than ``tag`` one article at a time, and it holds more memory."""
+        return self._ranked(articles, limit=self.max_tags, threshold=True)
 
     def candidates(
         self, title: str, text: str, language: str | None, outlet: str | None = None
     ) -> tuple[TagScore, ...]:
         """Every candidate tag ``tag`` chooses from, best first: no threshold, no cap."""
-        return self._ranked(title, text, language, outlet, limit=None, threshold=False)
+        article = ArticleText(title, text, language, outlet)
+        return self._ranked([article], limit=None, threshold=False)[0]
 
     def _ranked(
-        self,
-        title: str,
-        text: str,
-        language: str | None,
-        outlet: str | None,
-        *,
-        limit: int | None,
-        threshold: bool,
-    ) -> tuple[TagScore, ...]:
-        document = mask(f"{title}\n\n{text}", outlet)
-        mentions = self.curated(self.mentions(document, language))
-        return rank(
-            mentions,
-            title_end=len(title),
-            lead_end=len(title) + 2 + LEAD_CHARS,
-            limit=limit,
-            threshold=threshold,
-        )
+        self, articles: Sequence[ArticleText], *, limit: int | None, threshold: bool
+    ) -> list[tuple[TagScore, ...]]:
+        documents = [mask(f"{a.title}\n\n{a.text}", a.outlet) for a in articles]
+        found = self.recognizer.entities_many(documents, [a.language for a in articles])
+        return [
+            rank(
+                self.curated(self.mentions(document, article.language, entities)),
+                title_end=len(article.title),
+                lead_end=len(article.title) + 2 + LEAD_CHARS,
+                limit=limit,
+                threshold=threshold,
+            )
+            for article, document, entities in zip(articles, documents, found, strict=True)
+        ]
 
     def curated(self, mentions: list[Mention]) -> list[Mention]:
         """Mentions of renamed or merged tags count for the tag they are now; mentions of
@@ -113,7 +128,12 @@ class Tagger:
             kept.append(m if tag is m.tag else replace(m, tag=tag))
         return kept
 
-    def mentions(self, document: str, language: str | None) -> list[Mention]:
+    def mentions(
+        self, document: str, language: str | None, entities: list[Entity]
+    ) -> list[Mention]:
+        """The document's mentions of tags, from known aliases and from names: NER's
+        ``entities`` (found beforehand, so that a batch goes through NER at once) and
+        capitalised phrases."""
         local = acronym_gazetteer(document, self.gazetteer, language)
         matches = sorted(
             [*self.gazetteer.find(document, language), *local.find(document)],
@@ -121,7 +141,7 @@ class Tagger:
         )
         matches = drop_nested(matches)
         kept_names = []
-        for name in self.names(document, language):
+        for name in self.names(document, language, entities):
             inside = [m for m in matches if m.start < name.end and name.start < m.end]
             if any(m.start <= name.start and name.end <= m.end for m in inside):
                 continue  # a known alias covers the name
@@ -140,8 +160,8 @@ class Tagger:
                 mentions.append(mention)
         return merge_short_names(mentions)
 
-    def names(self, document: str, language: str | None) -> list[Entity]:
-        """Names in the text: NER's entities cut into names, then capitalised phrases
+    def names(self, document: str, language: str | None, entities: list[Entity]) -> list[Entity]:
+        """Names in the text: NER's ``entities`` cut into names, then capitalised phrases
         where no entity is: every line in a language without NER, table-like lines in
         English (the title aside: English headlines are often in Title Case), where a
         phrase also completes the one entity it holds ("Mikael" -> "Mikael Tillstrom")."""
@@ -150,7 +170,7 @@ class Tagger:
             return with_phrases([], phrases, document)
         found = [
             part
-            for entity in self.recognizer.entities(document, language)
+            for entity in entities
             for part in entity_parts(entity, document, keep_lower=language != "en")
             if not self.is_heading(part.text, language)
         ]
