@@ -563,3 +563,32 @@ def test_find_feed_links_drops_duplicates() -> None:
 @pytest.mark.parametrize("html", [b"", b"   ", b"\x00\x00", b"<<<>>>"])
 def test_find_feed_links_on_broken_html_returns_empty(html: bytes) -> None:
     assert find_feed_links(html, "http://news.test/") == []
+
+
+def test_read_opml_compares_each_url_once_not_with_every_earlier_one(monkeypatch) -> None:
+    """10,000 outlines were 50 million comparisons; count them through the kept URLs."""
+    from tagwire.feeds import opml
+
+    compared = [0]
+
+    class CountingUrl(str):
+        __hash__ = str.__hash__
+
+        def __eq__(self, other: object) -> bool:
+            compared[0] += 1
+            return str.__eq__(self, other)
+
+        def __ne__(self, other: object) -> bool:
+            compared[0] += 1
+            return str.__ne__(self, other)
+
+    monkeypatch.setattr(
+        opml, "OpmlOutline", lambda url, title: OpmlOutline(CountingUrl(url), title)
+    )
+    count = 2_000
+    body = "".join(
+        f'<outline text="F{n}" xmlUrl="http://f{n % 1500}.test/"/>' for n in range(count)
+    )
+    outlines = read_opml(f'<opml version="2.0"><body>{body}</body></opml>'.encode())
+    assert compared[0] < count  # linear; it was 2,000 x 1,500 / 2 and more
+    assert [o.url for o in outlines] == [f"http://f{n}.test/" for n in range(1500)]

@@ -30,6 +30,9 @@ from tagwire.errors import (
 )
 from tagwire.fetch import Fetcher, check_url
 from tagwire.fetch.guard import is_public_address
+from tagwire.fetch.robots import KEEP_SECONDS as ROBOTS_KEEP_SECONDS
+from tagwire.fetch.robots import RETRY_SECONDS as ROBOTS_RETRY_SECONDS
+from tagwire.fetch.robots import RobotsCache
 from tagwire.models import FetchResult
 from tagwire.settings import Settings
 
@@ -420,3 +423,64 @@ def test_the_cap_is_shared_through_redis_by_every_worker() -> None:
     finally:
         server.shutdown()
     assert seen["max"] == 2
+
+
+def count_robots(server: HTTPServer, *answers: tuple[str, int]) -> list[str]:
+    """Serve robots.txt with ``answers`` in turn (the last one repeats); log each request."""
+    asked: list[str] = []
+
+    def robots(request: Request) -> Response:
+        asked.append(request.path)
+        body, status = answers[min(len(asked), len(answers)) - 1]
+        return Response(body, status=status, content_type="text/plain")
+
+    server.expect_request("/robots.txt").respond_with_handler(robots)
+    server.expect_request("/private/b").respond_with_data("<html></html>")
+    return asked
+
+
+def fetch_pages(urls: list[str], robots: RobotsCache | None = None) -> list[object]:
+    async def run() -> list[object]:
+        shared = {} if robots is None else {"robots": robots}
+        async with Fetcher(make_settings(), **shared) as fetcher:
+            pages = (fetcher.fetch_page(url) for url in urls)
+            return list(await asyncio.gather(*pages, return_exceptions=True))
+
+    return asyncio.run(run())
+
+
+def test_pages_of_one_site_fetched_at_once_share_one_robots_txt(httpserver: HTTPServer) -> None:
+    asked = count_robots(httpserver, ("User-agent: *\nDisallow: /private/\n", 200))
+    httpserver.expect_request("/public/a").respond_with_data("<html></html>")
+    urls = [httpserver.url_for("/public/a")] * 6 + [httpserver.url_for("/private/b")] * 2
+    results = fetch_pages(urls)
+    assert asked == ["/robots.txt"]
+    assert [type(r).__name__ for r in results] == ["FetchResult"] * 6 + ["RobotsDisallowed"] * 2
+
+
+def test_robots_rules_outlive_the_fetcher_that_read_them(httpserver: HTTPServer) -> None:
+    """A worker keeps one cache for all its tasks, each of which has a fetcher of its own."""
+    asked = count_robots(httpserver, ("User-agent: *\nDisallow: /private/\n", 200))
+    cache = RobotsCache()
+    for _ in range(3):
+        assert isinstance(
+            fetch_pages([httpserver.url_for("/private/b")], cache)[0], RobotsDisallowed
+        )
+    assert asked == ["/robots.txt"]
+
+
+def test_robots_txt_missing_allows_and_unreadable_is_asked_again_later(
+    httpserver: HTTPServer,
+) -> None:
+    clock = [1000.0]
+    cache = RobotsCache(clock=lambda: clock[0])
+    asked = count_robots(httpserver, ("down", 503), ("", 404))
+    page = httpserver.url_for("/private/b")
+    assert isinstance(fetch_pages([page], cache)[0], RobotsDisallowed)
+    clock[0] += ROBOTS_RETRY_SECONDS - 1  # still within the wait: not asked again
+    assert isinstance(fetch_pages([page], cache)[0], RobotsDisallowed)
+    clock[0] += 2
+    assert isinstance(fetch_pages([page], cache)[0], FetchResult)  # now 404: all allowed
+    clock[0] += ROBOTS_KEEP_SECONDS - 1
+    assert isinstance(fetch_pages([page], cache)[0], FetchResult)
+    assert asked == ["/robots.txt", "/robots.txt"]

@@ -1,5 +1,6 @@
 """Scale-out for real: Celery workers on the local Redis, the same results as in-process,
-and a worker killed mid-ingest loses and duplicates nothing."""
+a worker killed mid-ingest loses and duplicates nothing, and a feed enqueued twice (its
+lease ran out while its task waited) is updated once."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -166,3 +169,32 @@ def test_a_worker_killed_mid_ingest_loses_and_duplicates_nothing(
     assert wait_until(lambda: count_articles(engine) == 6, seconds=180)
     time.sleep(1.0)
     assert count_articles(engine) == 6
+
+
+class SentTasks:
+    """Stands in for the Celery app: keeps what the scheduler sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, list[Any]]] = []
+
+    def send_task(self, name: str, args: list[Any]) -> None:
+        self.sent.append((name, args))
+
+
+def test_a_feed_enqueued_again_when_its_lease_ran_out_is_updated_once(engine):
+    from tagwire.store.feeds import claim_due_feeds, make_all_due
+    from tagwire.tasks import enqueue_due_feeds, feed_to_update
+
+    from .factories import feed
+
+    feed_id = feed(engine)
+    app = SentTasks()
+    assert enqueue_due_feeds(app, engine) == 1  # type: ignore[arg-type]
+    make_all_due(engine)  # the lease ran out while the task waited in the queue
+    assert enqueue_due_feeds(app, engine) == 1  # type: ignore[arg-type]
+    (_, first), (_, second) = app.sent
+    assert first[0] == second[0] == feed_id
+
+    assert feed_to_update(engine, *first, rerun=False) is not None
+    assert feed_to_update(engine, *second, rerun=False) is None
+    assert claim_due_feeds(engine, datetime.now(UTC)) == []  # the scheduler leaves it alone

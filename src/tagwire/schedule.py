@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from tagwire.enrich.tagging import Tagger
 from tagwire.fetch import Fetcher
+from tagwire.fetch.robots import RobotsCache
 from tagwire.models import FeedOutcome, FeedState
 from tagwire.pipeline import Pipeline, build_tagger
 from tagwire.retag import retag_pending
@@ -31,14 +32,16 @@ async def update_due_feeds(
     on_done: Progress | None = None,
     feeds: list[FeedState] | None = None,
     tagger: Tagger | None = None,
+    robots: RobotsCache | None = None,
 ) -> list[FeedOutcome]:
-    """Update every due feed (or ``feeds``) once, at most ``settings.concurrency`` at a time."""
+    """Update every due feed (or ``feeds``) once, at most ``settings.concurrency`` at a time;
+    ``robots``: the process's robots.txt cache, kept from one round (or task) to the next."""
     due = claim_due_feeds(engine, datetime.now(UTC)) if feeds is None else feeds
     if not due:
         return []
     tagger = tagger or build_tagger(settings, engine)
     limit = asyncio.Semaphore(settings.concurrency)
-    async with Fetcher(settings) as fetcher:
+    async with Fetcher(settings, robots=robots) as fetcher:
         pipeline = Pipeline(settings, engine, fetcher, tagger)
 
         async def one(feed: FeedState) -> FeedOutcome:
@@ -65,9 +68,10 @@ async def update_isolated(pipeline: Pipeline, feed: FeedState) -> FeedOutcome:
 
 async def run_scheduler(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:
     """Poll due feeds until ``stop`` is set; a failing round is logged, not fatal."""
+    robots = RobotsCache()
     while not stop.is_set():
         try:
-            await update_due_feeds(settings, engine)
+            await update_due_feeds(settings, engine, robots=robots)
             await asyncio.to_thread(retag_pending, settings, engine)
         except Exception:  # the loop must outlive any one round; the traceback is logged
             log.exception("scheduler round failed")

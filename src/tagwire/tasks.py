@@ -22,6 +22,8 @@ from sqlalchemy import Engine
 
 from tagwire.enrich.tagging import Tagger
 from tagwire.errors import ConfigError, StoreError
+from tagwire.fetch.robots import RobotsCache
+from tagwire.models import FeedState
 from tagwire.pipeline import build_tagger
 from tagwire.retag import ROUND, retag
 from tagwire.schedule import IDLE_SECONDS, update_due_feeds
@@ -29,7 +31,7 @@ from tagwire.settings import Settings
 from tagwire.store import open_store
 from tagwire.store.articles import count_to_retag
 from tagwire.store.curation import curation_revision
-from tagwire.store.feeds import claim_due_feeds, feed_state
+from tagwire.store.feeds import claim_due_feeds, feed_state, start_claimed_update
 
 log = logging.getLogger("tagwire.tasks")
 UPDATE_FEED = "tagwire.update_feed"
@@ -39,10 +41,12 @@ TAGGER_REFRESH_SECONDS = 600.0
 
 
 class WorkerState:
-    """What one worker process keeps between tasks: its engine and its tagger."""
+    """What one worker process keeps between tasks: its engine, its tagger and the
+    robots.txt rules of the sites it fetched pages from."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.robots = RobotsCache()
         self._engine: Engine | None = None
         self._tagger: Tagger | None = None
         self._tagger_built = 0.0
@@ -94,16 +98,26 @@ def make_celery(settings: Settings) -> Celery:
 
     @app.task(
         name=UPDATE_FEED,
+        bind=True,
         autoretry_for=(StoreError,),
         retry_backoff=True,
         max_retries=5,
     )
-    def update_feed(feed_id: int) -> dict[str, Any]:
-        feed = feed_state(state.engine, feed_id)
+    def update_feed(task: Any, feed_id: int, claimed_at: str | None = None) -> dict[str, Any]:
+        # Handed back after its worker died, or retried after a store error: this task
+        # itself may have begun the update, and it is done again.
+        rerun = bool((task.request.delivery_info or {}).get("redelivered") or task.request.retries)
+        feed = feed_to_update(state.engine, feed_id, claimed_at, rerun=rerun)
         if feed is None:
             return {"feed_id": feed_id, "status": "skipped"}
         outcomes = asyncio.run(
-            update_due_feeds(settings, state.engine, feeds=[feed], tagger=state.tagger())
+            update_due_feeds(
+                settings,
+                state.engine,
+                feeds=[feed],
+                tagger=state.tagger(),
+                robots=state.robots,
+            )
         )
         return asdict(outcomes[0])
 
@@ -126,11 +140,25 @@ def transport_options(settings: Settings) -> dict[str, int]:
 
 
 def enqueue_due_feeds(app: Celery, engine: Engine, limit: int | None = None) -> int:
-    """Claim the due feeds and hand each to the workers; return how many."""
-    due = claim_due_feeds(engine, datetime.now(UTC), limit=limit)
+    """Claim the due feeds and hand each to the workers, with the time of the claim;
+    return how many."""
+    now = datetime.now(UTC)
+    due = claim_due_feeds(engine, now, limit=limit)
     for feed in due:
-        app.send_task(UPDATE_FEED, args=[feed.id])
+        app.send_task(UPDATE_FEED, args=[feed.id, now.isoformat()])
     return len(due)
+
+
+def feed_to_update(
+    engine: Engine, feed_id: int, claimed_at: str | None, *, rerun: bool
+) -> FeedState | None:
+    """The feed a task is to update now; None when it is gone or stopped, or when it was
+    checked since the task's claim (a copy enqueued again when the lease ran out while the
+    task waited in the queue)."""
+    if claimed_at is None:  # a task enqueued by an older scheduler
+        return feed_state(engine, feed_id)
+    claimed = datetime.fromisoformat(claimed_at)
+    return start_claimed_update(engine, feed_id, claimed, datetime.now(UTC), rerun=rerun)
 
 
 def enqueue_retag(app: Celery, engine: Engine, version: str) -> bool:

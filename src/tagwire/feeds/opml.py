@@ -29,9 +29,11 @@ def read_opml(data: bytes, *, source: str = "OPML") -> list[OpmlOutline]:
     if root is None or etree.QName(root).localname.lower() != "opml":
         raise InvalidInput(f"{source} is not an OPML document")
     outlines: list[OpmlOutline] = []
+    seen: set[str] = set()  # the first outline of a URL wins, in document order
     for node in root.iter("{*}outline", "outline"):
         url = (node.get("xmlUrl") or node.get("xmlurl") or "").strip()
-        if url and all(o.url != url for o in outlines):
+        if url and url not in seen:
+            seen.add(url)
             outlines.append(OpmlOutline(url, node.get("title") or node.get("text")))
     return outlines
 

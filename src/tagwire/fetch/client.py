@@ -48,10 +48,13 @@ class Fetcher:
         settings: Settings,
         transport: httpx.AsyncBaseTransport | None = None,
         gate: HostGate | None = None,
+        robots: RobotsCache | None = None,
     ):
         self.settings = settings
         self.gate = gate or host_gate_for(settings)
-        self.robots = RobotsCache(self)
+        # Pass a process's own cache to keep robots.txt rules beyond this client's life.
+        self.robots = robots if robots is not None else RobotsCache()
+        self.agent = settings.user_agent.split("/")[0]
         self._client = httpx.AsyncClient(
             http2=True,
             headers={"User-Agent": settings.user_agent},
@@ -84,9 +87,12 @@ class Fetcher:
     async def fetch_page(self, url: str) -> FetchResult:
         """An article page, if the site's robots.txt lets us have it."""
         url = check_url(url)
-        if not await self.robots.allows(url):
+        if not await self.robots.allows(url, self.agent, self.fetch_robots):
             raise RobotsDisallowed("the site's robots.txt disallows this page", url=url)
         return await self.fetch(url, {"Accept": PAGE_ACCEPT})
+
+    async def fetch_robots(self, url: str) -> FetchResult:
+        return await self.fetch(url, {"Accept": "text/plain"})
 
     async def fetch(self, url: str, headers: dict[str, str]) -> FetchResult:
         """GET ``url`` following redirects by hand, so each hop is checked and polite."""

@@ -107,6 +107,36 @@ def claim_due_feeds(
         return [_state(row) for row in rows]
 
 
+def start_claimed_update(
+    engine: Engine,
+    feed_id: int,
+    claimed_at: datetime,
+    now: datetime,
+    *,
+    lease: timedelta = LEASE,
+    rerun: bool = False,
+) -> FeedState | None:
+    """The feed, for a worker about to update it under the claim made at ``claimed_at``;
+    None when it is gone, stopped, or its check has begun or ended since that claim.
+
+    A task that waits in the queue past its lease is claimed and enqueued again: of the
+    copies, the first to start wins and the others are skipped. Starting stamps
+    ``last_checked_at`` and moves ``next_check_at`` a lease ahead, so no scheduler claims a
+    feed that is being updated. ``rerun``: the same task again (the broker handed it back
+    when its worker died, or it is retried), which is redone whatever it had begun.
+    """
+    start = feeds.update().where(feeds.c.id == feed_id, feeds.c.active.is_(True))
+    if not rerun:
+        start = start.where(
+            feeds.c.last_checked_at.is_(None) | (feeds.c.last_checked_at < claimed_at)
+        )
+    start = start.values(last_checked_at=now, next_check_at=now + lease).returning(feeds.c.id)
+    with engine.begin() as conn:
+        if conn.execute(start).first() is None:
+            return None
+    return feed_state(engine, feed_id)
+
+
 def feed_state(engine: Engine, feed_id: int) -> FeedState | None:
     """One active feed as the pipeline needs it (for a worker handed its id)."""
     query = (
