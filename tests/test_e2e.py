@@ -50,7 +50,7 @@ def serve_outlet(server: HTTPServer) -> str:
     items = []
     for number, (title, paragraphs) in enumerate(STORIES):
         path = f"/world/story-{number}"
-        page = article_html(title, paragraphs, site="Test Sahel Daily", section="World")
+        page = article_html(title, paragraphs, site="Test Sahel Daily", section="Environment")
         server.expect_request(path).respond_with_data(page, content_type="text/html; charset=utf-8")
         items.append(
             {
@@ -82,7 +82,7 @@ def test_add_fetch_then_tag_page_json_and_atom(site: HTTPServer, tagwire, settin
     assert page.status_code == 200
     assert "Latest news with #NigerRiver" in page.text
     assert page.text.index(STORIES[0][0]) < page.text.index(STORIES[1][0])
-    assert "- World" in page.text and "Test Sahel Daily" in page.text
+    assert "- Environment" in page.text and "Test Sahel Daily" in page.text
     assert "1 hour ago" in page.text
 
     feed = client.get("/tags/niger-river.json")

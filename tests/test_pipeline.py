@@ -1,11 +1,17 @@
-"""The pure steps of a feed update: what changed, which date, when to check next."""
+"""The pure steps of a feed update (what changed, which date, when to check next), and the
+order in which an article page takes its host's turn and a page slot."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+import httpx
+
+from tagwire.fetch import Fetcher
 from tagwire.models import FeedEntry
-from tagwire.pipeline import decide, entry_hash, publication_date, strip_headline
+from tagwire.pipeline import Pipeline, decide, entry_hash, publication_date, strip_headline
+from tagwire.settings import Settings
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 
@@ -32,3 +38,43 @@ def test_publication_date_prefers_the_feed_and_distrusts_the_future():
 def test_the_headline_is_not_repeated_in_the_text():
     assert strip_headline("Big news\nThe text.", "Big  news") == "The text."
     assert strip_headline("Other line\nThe text.", "Big news") == "Other line\nThe text."
+
+
+def test_pages_waiting_for_a_busy_host_leave_the_page_slots_to_other_hosts():
+    """Four pages of one host, whose answers wait until another host's page is served,
+    must not hold all three page slots while they queue for their host's two."""
+
+    async def run() -> list[tuple[object, object]]:
+        other_served = asyncio.Event()
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            if request.url.path == "/robots.txt":
+                return httpx.Response(404)
+            if request.url.host == "busy.test":
+                await other_served.wait()
+            else:
+                other_served.set()
+            return httpx.Response(200, html="<html><body><p>A page.</p></body></html>")
+
+        settings = Settings(
+            database_url="sqlite://",
+            allow_private_networks=True,
+            page_concurrency=3,
+            per_host_concurrency=2,
+            per_host_spacing=0.0,
+            fetch_timeout=30.0,  # before the fix, the busy host's pages ran into it
+        )
+        transport = httpx.MockTransport(handler)
+        async with Fetcher(settings, transport=transport) as fetcher:
+            pipeline = Pipeline(settings, None, fetcher, None)  # type: ignore[arg-type]
+            try:
+                urls = [f"http://busy.test/{n}" for n in range(4)] + ["http://other.test/1"]
+                pages = asyncio.gather(*(pipeline.fetch_article_page(url) for url in urls))
+                # Not a timing: before the fix this never finished (the guard stops it).
+                return await asyncio.wait_for(pages, timeout=60)
+            finally:
+                pipeline.close()
+
+    errors = [error or "" for _, error in asyncio.run(run())]
+    assert len(errors) == 5
+    assert not [e for e in errors if "timed out" in e or "robots" in e]

@@ -445,10 +445,14 @@ def show_settings(obj: Context, markdown: bool) -> None:
 
 
 def _add_eval_commands() -> None:
+    from tagwire.evaluate.categories import categories_command
     from tagwire.evaluate.cli import eval_group
     from tagwire.evaluate.extraction import extraction_command
+    from tagwire.evaluate.stories import stories_command
 
+    eval_group.add_command(categories_command)
     eval_group.add_command(extraction_command)
+    eval_group.add_command(stories_command)
     cli.add_command(eval_group)
 
 

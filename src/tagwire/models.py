@@ -113,6 +113,10 @@ class ArticleDraft:
     entry_hash: str
     tags: tuple[TagScore, ...] = field(default=())
     tagged_with: str | None = None  # the tagger's version (``Tagger.version``)
+    category_source: str | None = None  # "publisher" or "classifier"
+    category_confidence: float | None = None  # the classifier's probability
+    story_features: str | None = None  # enrich.stories.StoryFeatures as JSON
+    signature: tuple[int, ...] = ()  # MinHash of the text, for duplicates
 
 
 @dataclass(frozen=True, slots=True)

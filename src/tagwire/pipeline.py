@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -23,14 +23,17 @@ from sqlalchemy import Engine
 from tagwire import cadence
 from tagwire.cadence import RHYTHM_WINDOW
 from tagwire.enrich.category import categorise
+from tagwire.enrich.duplicates import text_signature
 from tagwire.enrich.entities import EntityRecognizer
 from tagwire.enrich.gazetteer import data_file_text, known, load_gazetteer
 from tagwire.enrich.language import detect_language
+from tagwire.enrich.stories import story_features
 from tagwire.enrich.tagging import RULES_VERSION, Tagger
 from tagwire.errors import ExtractError, FeedError, FetchError, InvalidInput, TagwireError
 from tagwire.extract import extract_page
 from tagwire.feeds import parse_feed
-from tagwire.fetch import Fetcher
+from tagwire.fetch import Fetcher, check_url
+from tagwire.fetch.politeness import LocalHostGate
 from tagwire.models import (
     ArticleDraft,
     ExtractedPage,
@@ -38,6 +41,7 @@ from tagwire.models import (
     FeedOutcome,
     FeedState,
     ParsedFeed,
+    TagScore,
 )
 from tagwire.settings import Settings
 from tagwire.store import articles as article_store
@@ -99,6 +103,8 @@ class Pipeline:
         self.fetcher = fetcher
         self.tagger = tagger
         self._pages = asyncio.Semaphore(settings.page_concurrency)
+        # A page queues for its host before it takes one of the page slots above.
+        self._page_hosts = LocalHostGate(settings.per_host_concurrency, spacing=0.0)
         # Extraction and NER hold the GIL; one thread keeps them off the event loop.
         self._cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagwire-cpu")
 
@@ -167,6 +173,21 @@ class Pipeline:
         outlet = entry.source or (page.sitename if page else None) or feed.outlet_name
         language = detect_language(text, (page.language if page else None) or parsed.language)
         tags = await self._in_thread(self.tagger.tag, title, text, language, outlet)
+        category = await self._in_thread(
+            categorise,
+            entry.categories,
+            page.section if page else None,
+            entry.url,
+            title,
+            text,
+            language,
+        )
+        published_at = publication_date(
+            entry.published_at, page.published_at if page else None, now
+        )
+        story, signature = await self._in_thread(
+            describe_story, title, text, language, tags, published_at, outlet
+        )
         return ArticleDraft(
             feed_id=feed.id,
             outlet_name=outlet,
@@ -176,19 +197,21 @@ class Pipeline:
             title=title,
             text=text,
             summary=entry.summary,
-            published_at=publication_date(
-                entry.published_at, page.published_at if page else None, now
-            ),
+            published_at=published_at,
             author=entry.author or (page.author if page else None),
             language=language,
             section=next(iter(entry.categories), None) or (page.section if page else None),
-            category=categorise(entry.categories, page.section if page else None, entry.url),
+            category=category.name,
+            category_source=category.source,
+            category_confidence=category.confidence,
             publisher_tags=page.tags if page else (),
             extraction_status="full" if page else "feed",
             extraction_error=error,
             entry_hash=entry_hash(entry),
             tags=tags,
             tagged_with=self.tagger.version or None,
+            story_features=story,
+            signature=signature,
         )
 
     async def fetch_article_page(self, url: str) -> tuple[ExtractedPage | None, str | None]:
@@ -196,7 +219,9 @@ class Pipeline:
         if not url:
             return None, "entry has no link"
         try:
-            async with self._pages:
+            # Host first, then a page slot: pages waiting for a busy host must not hold the
+            # slots that other hosts' pages could use (head-of-line blocking).
+            async with self._page_hosts.slot(check_url(url)), self._pages:
                 result = await self.fetcher.fetch_page(url)
             page = await self._in_thread(
                 extract_page, result.body, url=result.url, content_type=result.content_type
@@ -250,6 +275,20 @@ class Pipeline:
             outcome.error or "-",
         )
         return outcome
+
+
+def describe_story(
+    title: str,
+    text: str,
+    language: str | None,
+    tags: Sequence[TagScore],
+    published_at: datetime,
+    outlet: str,
+) -> tuple[str, tuple[int, ...]]:
+    """What the store needs to place the article in its story: its features as JSON and
+    the MinHash of its text (for duplicates)."""
+    features = story_features(title, text, language, tags, published_at, outlet)
+    return features.to_json(), text_signature(f"{title}\n{text}")
 
 
 def build_tagger(settings: Settings, engine: Engine) -> Tagger:

@@ -2,6 +2,8 @@
 the rules or the models (the tagger's ``version`` differs from the one stored), or curation
 (a new alias or an unblocked tag marks the articles that mention it).
 
+Articles stored before stories existed are placed in their story on the way.
+
 Incremental: only those articles are read, in batches that each commit, so a run that is
 stopped resumes where it was, and the pages show each batch as soon as it is stored.
 """
@@ -9,14 +11,21 @@ stopped resumes where it was, and the pages show each batch as soon as it is sto
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
 
 from tagwire.enrich.tagging import Tagger
-from tagwire.pipeline import build_tagger, tagging_version
+from tagwire.models import TagScore
+from tagwire.pipeline import build_tagger, describe_story, tagging_version
 from tagwire.settings import Settings
-from tagwire.store.articles import articles_to_retag, count_to_retag, save_tags
+from tagwire.store.articles import (
+    StoredText,
+    StoryPlacement,
+    articles_to_retag,
+    count_to_retag,
+    save_tags,
+)
 
 log = logging.getLogger("tagwire.retag")
 BATCH = 100
@@ -42,7 +51,7 @@ def retag(
         if not batch:
             break
         tagged = [(a, tagger.tag(a.title, a.text, a.language, a.outlet)) for a in batch]
-        save_tags(engine, tagged, tagger.version)
+        save_tags(engine, tagged, tagger.version, story_placements(tagged))
         done += len(batch)
         after = batch[-1].id
         if on_batch is not None:
@@ -50,6 +59,25 @@ def retag(
     if done:
         log.info("retagged=%s version=%s", done, tagger.version)
     return done
+
+
+def story_placements(
+    tagged: Sequence[tuple[StoredText, Sequence[TagScore]]],
+) -> dict[int, StoryPlacement]:
+    """For the articles stored before stories existed: what places each in its story."""
+    placements = {}
+    for article, tags in tagged:
+        if article.story_id is None:
+            features, signature = describe_story(
+                article.title,
+                article.text,
+                article.language,
+                tags,
+                article.published_at,
+                article.outlet,
+            )
+            placements[article.id] = StoryPlacement(features, signature)
+    return placements
 
 
 def pending(engine: Engine, tagger: Tagger, everything: bool = False) -> int:

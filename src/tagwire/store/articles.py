@@ -6,16 +6,18 @@ re-fetching never duplicates it; a changed entry updates the row in place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, Connection, Engine, case, func, or_, select, update
 
+from tagwire.enrich.stories import StoryFeatures
 from tagwire.feeds.text import strip_control
 from tagwire.models import ArticleDraft, TagScore
 from tagwire.store.outlets import outlet_id_for
 from tagwire.store.schema import articles, outlets
+from tagwire.store.stories import place_in_story
 from tagwire.store.tags import link_tags
 
 
@@ -49,7 +51,15 @@ def save_article(engine: Engine, draft: ArticleDraft) -> tuple[int, bool]:
             conn.execute(articles.update().where(articles.c.id == existing).values(**values))
             article_id, created = existing, False
         link_tags(conn, article_id, draft.published_at, draft.tags)
+        if draft.story_features and (created or not _has_story(conn, article_id)):
+            features = StoryFeatures.from_json(draft.story_features)
+            place_in_story(conn, article_id, features, draft.signature)
     return article_id, created
+
+
+def _has_story(conn: Connection, article_id: int) -> bool:
+    query = select(articles.c.story_id).where(articles.c.id == article_id)
+    return conn.execute(query).scalar() is not None
 
 
 def _existing_id(conn: Connection, draft: ArticleDraft, outlet_id: int) -> int | None:
@@ -83,11 +93,15 @@ def _row(draft: ArticleDraft, outlet_id: int, now: datetime) -> dict[str, object
         "language": draft.language,
         "section": draft.section,
         "category": draft.category,
+        "category_source": draft.category_source,
+        "category_confidence": draft.category_confidence,
         "publisher_tags": list(draft.publisher_tags),
         "extraction_status": draft.extraction_status,
         "extraction_error": draft.extraction_error,
         "entry_hash": draft.entry_hash,
         "tagged_with": draft.tagged_with,
+        "story_features": draft.story_features,
+        "signature": list(draft.signature) or None,
         "published_at": draft.published_at,
         "updated_at": now,
     }
@@ -105,6 +119,15 @@ class StoredText:
     language: str | None
     outlet: str
     published_at: datetime
+    story_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryPlacement:
+    """What places a stored article in its story: features as JSON and its MinHash."""
+
+    features: str
+    signature: tuple[int, ...]
 
 
 def count_to_retag(engine: Engine, version: str, everything: bool = False) -> int:
@@ -126,6 +149,7 @@ def articles_to_retag(
             articles.c.text,
             articles.c.language,
             articles.c.published_at,
+            articles.c.story_id,
             outlets.c.name.label("outlet"),
         )
         .join(outlets, outlets.c.id == articles.c.outlet_id)
@@ -137,21 +161,37 @@ def articles_to_retag(
         query = query.where(out_of_date(version))
     with engine.connect() as conn:
         return [
-            StoredText(r.id, r.title, r.text, r.language, r.outlet, r.published_at)
+            StoredText(r.id, r.title, r.text, r.language, r.outlet, r.published_at, r.story_id)
             for r in conn.execute(query)
         ]
 
 
 def save_tags(
-    engine: Engine, tagged: Sequence[tuple[StoredText, Sequence[TagScore]]], version: str
+    engine: Engine,
+    tagged: Sequence[tuple[StoredText, Sequence[TagScore]]],
+    version: str,
+    placements: Mapping[int, StoryPlacement] | None = None,
 ) -> None:
-    """New tags for stored articles, in one transaction, stamped with the tagger's version."""
+    """New tags for stored articles, in one transaction, stamped with the tagger's version;
+    an article stored before stories existed is placed in its story (``placements``)."""
     with engine.begin() as conn:
         for article, scores in tagged:
             link_tags(conn, article.id, article.published_at, scores)
             conn.execute(
                 update(articles).where(articles.c.id == article.id).values(tagged_with=version)
             )
+            placement = (placements or {}).get(article.id)
+            if placement is not None and not _has_story(conn, article.id):
+                conn.execute(
+                    update(articles)
+                    .where(articles.c.id == article.id)
+                    .values(
+                        story_features=placement.features,
+                        signature=list(placement.signature) or None,
+                    )
+                )
+                features = StoryFeatures.from_json(placement.features)
+                place_in_story(conn, article.id, features, placement.signature)
 
 
 def out_of_date(version: str) -> ColumnElement[bool]:

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, Row, Select, and_, case, func, or_, select
+from sqlalchemy import Engine, Exists, Row, Select, and_, case, func, or_, select
 
 from tagwire.enrich.names import fold, slugify
-from tagwire.store.schema import article_tags, articles, outlets, tag_aliases, tags
+from tagwire.store.schema import article_tags, articles, outlets, stories, tag_aliases, tags
 from tagwire.store.tags import resolve_slug
 
 
@@ -54,6 +54,32 @@ class ArticleView:
     text: str
     extraction_status: str
     tags: tuple[TagLink, ...]
+    story_id: int | None = None
+    coverage: tuple[Coverage, ...] = ()  # the story's other articles, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """One outlet's article in a story, as listed under another ("also covered by")."""
+
+    id: int
+    title: str
+    url: str
+    outlet: str
+    published_at: datetime
+    language: str | None
+    duplicate: bool  # the same text as another article of the story
+
+
+@dataclass(frozen=True, slots=True)
+class StoryView:
+    id: int
+    title: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+    article_count: int
+    outlet_count: int
+    articles: tuple[Coverage, ...]  # oldest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,17 +304,93 @@ def find_tag_slug_by_alias(engine: Engine, text: str) -> str | None:
 
 
 def tag_articles(engine: Engine, tag_id: int, cursor: Cursor | None, limit: int) -> Page:
+    """The tag's stories, newest first, each once: its newest article carrying the tag."""
     query = (
         _article_select()
         .join(article_tags, article_tags.c.article_id == articles.c.id)
         .where(article_tags.c.tag_id == tag_id)
+        .where(articles.c.duplicate_of.is_(None))
+        .where(~_newer_in_story(tag_id))
     )
     order = (article_tags.c.published_at, article_tags.c.article_id)
     return _page(engine, query, order, cursor, limit)
 
 
 def latest_articles(engine: Engine, cursor: Cursor | None, limit: int) -> Page:
-    return _page(engine, _article_select(), (articles.c.published_at, articles.c.id), cursor, limit)
+    """The latest stories, each once: its newest article."""
+    query = _article_select().where(articles.c.duplicate_of.is_(None)).where(~_newer_in_story())
+    return _page(engine, query, (articles.c.published_at, articles.c.id), cursor, limit)
+
+
+def _newer_in_story(tag_id: int | None = None) -> Exists:
+    """A newer article of the same story (carrying the tag, when one is given) exists."""
+    newer = articles.alias("newer")
+    query = select(newer.c.id).where(
+        newer.c.story_id == articles.c.story_id,
+        newer.c.duplicate_of.is_(None),
+        or_(
+            newer.c.published_at > articles.c.published_at,
+            and_(newer.c.published_at == articles.c.published_at, newer.c.id > articles.c.id),
+        ),
+    )
+    if tag_id is not None:
+        tagged = article_tags.alias("tagged")
+        query = query.join(tagged, tagged.c.article_id == newer.c.id).where(
+            tagged.c.tag_id == tag_id
+        )
+    return query.exists()
+
+
+def story_page(engine: Engine, story_id: int) -> StoryView | None:
+    """A story and its whole coverage, oldest first."""
+    with engine.connect() as conn:
+        row = conn.execute(select(stories).where(stories.c.id == story_id)).first()
+        if row is None:
+            return None
+        coverage = _coverage(conn, [story_id])[story_id]
+    return StoryView(
+        row.id,
+        row.title,
+        row.first_seen_at,
+        row.last_seen_at,
+        row.article_count,
+        row.outlet_count,
+        tuple(coverage),
+    )
+
+
+def _coverage(conn, story_ids: list[int]) -> dict[int, list[Coverage]]:
+    found: dict[int, list[Coverage]] = {i: [] for i in story_ids}
+    if not story_ids:
+        return found
+    query = (
+        select(
+            articles.c.id,
+            articles.c.story_id,
+            articles.c.title,
+            articles.c.url,
+            articles.c.published_at,
+            articles.c.language,
+            articles.c.duplicate_of,
+            outlets.c.name.label("outlet"),
+        )
+        .join(outlets, outlets.c.id == articles.c.outlet_id)
+        .where(articles.c.story_id.in_(story_ids))
+        .order_by(articles.c.published_at, articles.c.id)
+    )
+    for r in conn.execute(query):
+        found[r.story_id].append(
+            Coverage(
+                r.id,
+                r.title,
+                r.url,
+                r.outlet,
+                r.published_at,
+                r.language,
+                duplicate=r.duplicate_of is not None,
+            )
+        )
+    return found
 
 
 def get_article(engine: Engine, article_id: int) -> ArticleView | None:
@@ -332,6 +434,7 @@ def _article_select() -> Select:
         articles.c.summary,
         articles.c.text,
         articles.c.extraction_status,
+        articles.c.story_id,
         outlets.c.name.label("outlet"),
         outlets.c.slug.label("outlet_slug"),
     ).join(outlets, outlets.c.id == articles.c.outlet_id)
@@ -374,6 +477,7 @@ def _views(conn, rows) -> list[ArticleView]:
         )
         for r in conn.execute(query):
             links[r.article_id].append(TagLink(r.label, r.slug, r.kind, r.salience))
+    coverage = _coverage(conn, sorted({r.story_id for r in rows if r.story_id is not None}))
     return [
         ArticleView(
             id=r.id,
@@ -390,6 +494,8 @@ def _views(conn, rows) -> list[ArticleView]:
             text=r.text,
             extraction_status=r.extraction_status,
             tags=tuple(links[r.id]),
+            story_id=r.story_id,
+            coverage=tuple(c for c in coverage.get(r.story_id, ()) if c.id != r.id),
         )
         for r in rows
     ]

@@ -93,11 +93,17 @@ articles = Table(
     Column("language", String(16)),
     Column("section", Text),
     Column("category", String(32)),
+    Column("category_source", String(16)),  # "publisher", "classifier" or None
+    Column("category_confidence", Float),  # the classifier's probability
     Column("publisher_tags", JSON, nullable=False, default=list),
     Column("extraction_status", String(16), nullable=False),
     Column("extraction_error", Text),
     Column("entry_hash", String(64), nullable=False, default=""),
     Column("tagged_with", String(32)),  # the tagger's version; None: to be tagged again
+    Column("story_id", Integer),  # the story it belongs to (store.stories)
+    Column("duplicate_of", Integer),  # the article whose text this one repeats
+    Column("story_features", Text),  # enrich.stories.StoryFeatures as JSON
+    Column("signature", JSON),  # MinHash of the text (enrich.duplicates)
     Column("published_at", UTCDateTime(), nullable=False),
     Column("fetched_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
@@ -105,6 +111,40 @@ articles = Table(
     Index("ix_articles_canonical_url", "canonical_url"),
     Index("ix_articles_published", "published_at", "id"),
     Index("ix_articles_tagged_with", "tagged_with"),
+    Index("ix_articles_story", "story_id", "published_at", "id"),
+)
+
+# The same news across outlets: its articles point here through ``articles.story_id``.
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("article_count", Integer, nullable=False, default=1),
+    Column("outlet_count", Integer, nullable=False, default=1),
+    Index("ix_stories_last_seen", "last_seen_at"),
+)
+
+# The keys (tags, key terms) under which an article's story is found by later articles
+# published near it: candidate stories come through this index, not a scan.
+article_keys = Table(
+    "article_keys",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("published_at", UTCDateTime(), nullable=False),
+    Index("ix_article_keys_key_published", "key", "published_at"),
+)
+
+# Locality-sensitive hashing bands of each article's MinHash: articles sharing a band are
+# the candidates for duplicates, found through the index instead of comparing all pairs.
+article_bands = Table(
+    "article_bands",
+    metadata,
+    Column("band", String(40), primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
 )
 
 tags = Table(

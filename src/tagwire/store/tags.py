@@ -13,6 +13,8 @@ from tagwire.models import TagScore
 from tagwire.store.schema import article_tags, tag_aliases, tags
 
 MAX_REDIRECTS = 10
+MAX_LABEL = 200  # tags.label and tags.slug
+MAX_ALIAS = 300  # tag_aliases.alias
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,8 @@ def link_tags(
     conn.execute(delete(article_tags).where(article_tags.c.article_id == article_id))
     current: set[int] = set()
     for score in scores:
+        if not storable(score):
+            continue
         tag_id = tag_id_for(conn, score)
         if tag_id is None or tag_id in current:
             continue
@@ -49,6 +53,12 @@ def link_tags(
             )
         )
     refresh_counts(conn, previous | current)
+
+
+def storable(score: TagScore) -> bool:
+    """A tag the columns can hold and a URL can carry: never an empty or overlong label
+    or slug, whatever a tagger or a hostile text produced."""
+    return 0 < len(score.label) <= MAX_LABEL and 0 < len(score.slug) <= MAX_LABEL
 
 
 def tag_id_for(conn: Connection, score: TagScore) -> int | None:
@@ -69,7 +79,8 @@ def tag_id_for(conn: Connection, score: TagScore) -> int | None:
         return None
     else:
         tag_id = int(row.id)
-    add_aliases(conn, tag_id, {score.label, *score.aliases}, origin="text")
+    names = {name for name in (score.label, *score.aliases) if 0 < len(name) <= MAX_ALIAS}
+    add_aliases(conn, tag_id, names, origin="text")
     return tag_id
 
 

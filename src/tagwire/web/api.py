@@ -18,9 +18,9 @@ from tagwire.errors import InvalidInput, UnknownTag
 from tagwire.store import curation, reads
 from tagwire.store.curation import CurationResult
 from tagwire.store.feeds import FeedRow, list_feeds
-from tagwire.store.reads import ArticleView, RelatedTag, TagInfo, TagSuggestion
+from tagwire.store.reads import ArticleView, RelatedTag, StoryView, TagInfo, TagSuggestion
 from tagwire.web import urls
-from tagwire.web.views import ArticleId, engine_of, parse_cursor, settings_of
+from tagwire.web.views import ArticleId, StoryId, engine_of, parse_cursor, settings_of
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -139,6 +139,14 @@ def api_article(request: Request, article_id: int = ArticleId) -> ArticleView:
     if article is None:
         raise HTTPException(404, f"no article {article_id}")
     return article
+
+
+@router.get("/stories/{story_id}", response_model=StoryView)
+def api_story(request: Request, story_id: int = StoryId) -> StoryView:
+    story = reads.story_page(engine_of(request), story_id)
+    if story is None:
+        raise HTTPException(404, f"no story {story_id}")
+    return story
 
 
 @router.get("/feeds", response_model=list[FeedRow])

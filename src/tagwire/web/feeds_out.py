@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from tagwire.feeds.text import strip_control
 from tagwire.store.reads import ArticleView
+
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def atom_feed(
@@ -35,7 +38,21 @@ def atom_feed(
             entry.category(term=article.category)
         for tag in article.tags:
             entry.category(term=tag.label, label="#" + tag.label)
-    return generator.atom_str(pretty=True)
+    return with_coverage(generator.atom_str(pretty=True), dict(articles))
+
+
+def with_coverage(atom: bytes, articles: dict[str, ArticleView]) -> bytes:
+    """Each entry's story from other outlets as ``<link rel="related">`` (feedgen drops the
+    ``rel`` and ``title`` of entry links, so they are added to its output here)."""
+    if not any(a.coverage for a in articles.values()):
+        return atom
+    root = etree.fromstring(atom)
+    for entry in root.iterfind(f"{ATOM}entry"):
+        article = articles.get(entry.findtext(f"{ATOM}id") or "")
+        for other in article.coverage if article else ():
+            link = etree.SubElement(entry, f"{ATOM}link", href=other.url, rel="related")
+            link.set("title", strip_control(other.outlet))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def json_feed(
@@ -73,5 +90,26 @@ def json_item(article: ArticleView) -> dict[str, Any]:
                 {"label": t.label, "slug": t.slug, "kind": t.kind, "salience": t.salience}
                 for t in article.tags
             ],
+            "story": json_story(article),
         },
+    }
+
+
+def json_story(article: ArticleView) -> dict[str, Any] | None:
+    """The article's story: its id and the other outlets' articles, oldest first."""
+    if article.story_id is None:
+        return None
+    return {
+        "id": article.story_id,
+        "also_covered_by": [
+            {
+                "outlet": c.outlet,
+                "title": c.title,
+                "url": c.url,
+                "date_published": c.published_at.isoformat(),
+                "language": c.language,
+                "duplicate": c.duplicate,
+            }
+            for c in article.coverage
+        ],
     }

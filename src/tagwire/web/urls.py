@@ -24,6 +24,10 @@ def article_url(article_id: int) -> str:
     return f"/articles/{article_id}"
 
 
+def story_url(story_id: int, fmt: str | None = None) -> str:
+    return f"/stories/{story_id}" + (f".{fmt}" if fmt else "")
+
+
 def home_url(cursor: Cursor | None = None) -> str:
     return "/" + (f"?{urlencode({'cursor': cursor.encode()})}" if cursor else "")
 

@@ -18,6 +18,7 @@ router = APIRouter()
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 JSON_FEED_TYPE = "application/feed+json"
 ArticleId = Path(ge=1, lt=MAX_ID)
+StoryId = Path(ge=1, lt=MAX_ID)
 
 
 def engine_of(request: Request) -> Engine:
@@ -113,6 +114,15 @@ def feeds_page(request: Request) -> Response:
     """Every feed's health, so a reader sees when an outlet's feed broke."""
     rows = list_feeds(engine_of(request))
     return request.app.state.templates.TemplateResponse(request, "feeds.html", {"feeds": rows})
+
+
+@router.get("/stories/{story_id}", include_in_schema=False)
+def story_page(request: Request, story_id: int = StoryId) -> Response:
+    """One story's whole coverage, oldest first: outlet, language, date, headline."""
+    story = reads.story_page(engine_of(request), story_id)
+    if story is None:
+        raise HTTPException(404, "No such story")
+    return request.app.state.templates.TemplateResponse(request, "story.html", {"story": story})
 
 
 @router.get("/articles/{article_id}", include_in_schema=False)

@@ -1,0 +1,218 @@
+"""Category classifier: an article's headline and text -> a category with a confidence.
+
+Used when the publisher gives no section that maps onto the taxonomy. A linear model
+(multinomial logistic regression) over three blocks of features, each scaled to unit
+length: hashed word unigrams and bigrams, hashed character 3-5-grams of each word (shared
+by English and French, and robust to inflection), and the share of the article's words in
+tagwire's own per-category word lists (``data/category_words.json``), the same feature
+in both languages. The headline counts twice.
+
+The weights ship in ``data/categories.npz``, built by ``scripts/train_categories.py``;
+only numpy is needed here. Features are hashed with CRC-32, so no vocabulary is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from itertools import pairwise
+
+import numpy as np
+
+WORD_BUCKETS = 1 << 20
+CHAR_BUCKETS = 1 << 20
+CHAR_GRAMS = (3, 4, 5)
+HEADLINE_WEIGHT = 2
+TEXT_CHARS = 6000  # the opening carries the topic; the rest costs time, not accuracy
+MODEL_FILE = "data/categories.npz"
+WORDS_FILE = "data/category_words.json"
+_TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryGuess:
+    """The classifier's best category and its probability."""
+
+    category: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFeatures:
+    """Hashed feature ids with their weights (one unit-length block each) and word-list
+    shares, one per category of ``CategoryWords.categories``."""
+
+    ids: np.ndarray
+    values: np.ndarray
+    lexicon: np.ndarray
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def article_words(title: str, text: str) -> list[str]:
+    headline = _TOKEN.findall(fold(title))
+    body = _TOKEN.findall(fold(text[:TEXT_CHARS]))
+    return headline * HEADLINE_WEIGHT + body
+
+
+def _hashed(grams: Counter[str], offset: int, buckets: int) -> dict[int, float]:
+    block: dict[int, float] = {}
+    for gram, count in grams.items():
+        key = offset + _crc(gram) % buckets
+        block[key] = block.get(key, 0.0) + 1.0 + math.log(count)  # sublinear tf
+    return block
+
+
+@lru_cache(maxsize=1 << 18)
+def _crc(gram: str) -> int:
+    """A gram's hash; news reuses its words, so most grams were hashed before."""
+    return zlib.crc32(gram.encode())
+
+
+def word_grams(words: Sequence[str]) -> Counter[str]:
+    grams = Counter(words)
+    grams.update(f"{a} {b}" for a, b in pairwise(words))
+    return grams
+
+
+def char_grams(words: Iterable[str]) -> Counter[str]:
+    grams: Counter[str] = Counter()
+    for word, count in Counter(words).items():
+        padded = f" {word} "
+        for n in CHAR_GRAMS:
+            for i in range(len(padded) - n + 1):
+                grams[padded[i : i + n]] += count
+    return grams
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryWords:
+    """tagwire's hand-written words per category: exact words and word beginnings."""
+
+    categories: tuple[str, ...]
+    exact: dict[str, tuple[int, ...]]
+    prefixes: tuple[tuple[str, int], ...]
+
+    def share(self, words: Sequence[str]) -> np.ndarray:
+        """Per category, the share of the words that belong to its list."""
+        counts = np.zeros(len(self.categories))
+        for word in words:
+            for index in self._categories_of(word):
+                counts[index] += 1
+        return counts / (len(words) + 1)
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - one instance, loaded once per process
+    def _categories_of(self, word: str) -> tuple[int, ...]:
+        found = set(self.exact.get(word, ()))
+        found.update(i for prefix, i in self.prefixes if word.startswith(prefix))
+        return tuple(sorted(found))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+@cache
+def load_category_words() -> CategoryWords:
+    data = json.loads(resources.files("tagwire.enrich").joinpath(WORDS_FILE).read_text())
+    categories = tuple(sorted(data["categories"]))
+    exact: dict[str, set[int]] = {}
+    prefixes = []
+    for index, name in enumerate(categories):
+        for words in data["categories"][name].values():
+            for word in words:
+                if word.endswith("*"):
+                    prefixes.append((word[:-1], index))
+                else:
+                    exact.setdefault(word, set()).add(index)
+    return CategoryWords(
+        categories, {w: tuple(sorted(i)) for w, i in exact.items()}, tuple(prefixes)
+    )
+
+
+def article_features(title: str, text: str) -> ArticleFeatures:
+    words = article_words(title, text)
+    blocks = (
+        _hashed(word_grams(words), 0, WORD_BUCKETS),
+        _hashed(char_grams(words), WORD_BUCKETS, CHAR_BUCKETS),
+    )
+    ids: list[int] = []
+    values: list[float] = []
+    for block in blocks:
+        ids.extend(block)
+        values.extend(block.values())
+    return ArticleFeatures(
+        np.array(ids, dtype=np.int64),
+        np.array(values, dtype=np.float64),
+        load_category_words().share(words),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryModel:
+    """Weights of the linear model over the features seen in training (sorted ids)."""
+
+    categories: tuple[str, ...]
+    feature_ids: np.ndarray  # sorted hashed ids
+    idf: np.ndarray
+    weights: np.ndarray  # (features, categories)
+    lexicon_weights: np.ndarray  # (word-list categories, categories)
+    lexicon_scale: float
+    bias: np.ndarray
+    threshold: float
+
+    def known_features(self, features: ArticleFeatures) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the article's features seen in training, and their tf-idf values."""
+        rows = np.searchsorted(self.feature_ids, features.ids)
+        rows = np.minimum(rows, len(self.feature_ids) - 1)
+        known = self.feature_ids[rows] == features.ids
+        rows, values = rows[known], features.values[known] * self.idf[rows[known]]
+        return rows, values / _block_norms(features.ids[known], values)
+
+    def probabilities(self, features: ArticleFeatures) -> np.ndarray:
+        rows, values = self.known_features(features)
+        scores = values @ self.weights[rows] + self.bias
+        scores = scores + (features.lexicon * self.lexicon_scale) @ self.lexicon_weights
+        scores = np.exp(scores - scores.max())
+        return scores / scores.sum()
+
+    def guess(self, title: str, text: str) -> CategoryGuess:
+        probabilities = self.probabilities(article_features(title, text))
+        best = int(np.argmax(probabilities))
+        return CategoryGuess(self.categories[best], float(probabilities[best]))
+
+
+def _block_norms(ids: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each value's block norm: words and characters are scaled to unit length apart."""
+    in_chars = ids >= WORD_BUCKETS
+    norms = np.ones_like(values)
+    for mask in (~in_chars, in_chars):
+        norm = float(np.sqrt(np.sum(values[mask] ** 2)))
+        norms[mask] = norm or 1.0
+    return norms
+
+
+@cache
+def load_category_model() -> CategoryModel:
+    with resources.files("tagwire.enrich").joinpath(MODEL_FILE).open("rb") as raw:
+        saved = np.load(raw)
+        return CategoryModel(
+            categories=tuple(json.loads(str(saved["categories"]))),
+            feature_ids=saved["feature_ids"],
+            idf=saved["idf"].astype(np.float64),
+            weights=saved["weights"].astype(np.float64),
+            lexicon_weights=saved["lexicon_weights"].astype(np.float64),
+            lexicon_scale=float(saved["lexicon_scale"]),
+            bias=saved["bias"].astype(np.float64),
+            threshold=float(saved["threshold"]),
+        )

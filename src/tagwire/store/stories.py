@@ -1,0 +1,190 @@
+"""Placing a new article in its story, as it is stored.
+
+First duplicates: articles sharing an LSH band of the new one's MinHash are compared, and
+a repeat of a stored text (syndication, wire copy) joins that article's story as one more
+source of it. Otherwise the stories with an article near it in time filed under one of
+its keys (its tags and key terms) are the candidates, and ``enrich.stories.choose_story``
+picks one or none (a new story). Online and incremental: nothing is clustered again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, distinct, func, insert, select, update
+
+from tagwire.enrich.duplicates import band_keys, is_duplicate
+from tagwire.enrich.stories import (
+    STORY_WINDOW,
+    StoryCandidate,
+    StoryFeatures,
+    choose_story,
+    lookup_keys,
+    story_title,
+)
+from tagwire.store.schema import article_bands, article_keys, articles, stories
+
+CANDIDATE_STORIES = 20  # the stories sharing the most keys with the new article
+DUPLICATE_CANDIDATES = 50
+
+
+def place_in_story(
+    conn: Connection,
+    article_id: int,
+    features: StoryFeatures,
+    signature: Sequence[int],
+) -> int:
+    """Give the stored article its story (and the article it repeats, if any); its id."""
+    original = find_duplicate(conn, article_id, signature) if signature else None
+    if signature:
+        remember_bands(conn, article_id, signature)
+    if original is not None:
+        story_id = original.story_id or start_story(conn, original.id)
+        conn.execute(
+            update(articles)
+            .where(articles.c.id == article_id)
+            .values(duplicate_of=original.id, story_id=story_id)
+        )
+    else:
+        keys = list(dict.fromkeys(key[:200] for key in lookup_keys(features)))
+        chosen = choose_story(features, candidate_stories(conn, article_id, features, keys))
+        story_id = chosen if chosen is not None else start_story(conn, article_id)
+        file_keys(conn, article_id, features, keys)
+        conn.execute(update(articles).where(articles.c.id == article_id).values(story_id=story_id))
+    refresh_story(conn, story_id)
+    return story_id
+
+
+def find_duplicate(conn: Connection, article_id: int, signature: Sequence[int]):  # -> Row | None
+    """The earliest stored article whose text this one repeats."""
+    sharing = (
+        select(article_bands.c.article_id)
+        .distinct()
+        .where(article_bands.c.band.in_(band_keys(signature)))
+        .where(article_bands.c.article_id != article_id)
+        .limit(DUPLICATE_CANDIDATES)
+    )
+    query = (
+        select(articles.c.id, articles.c.story_id, articles.c.signature, articles.c.duplicate_of)
+        .where(articles.c.id.in_(sharing))
+        .order_by(articles.c.id)
+    )
+    for row in conn.execute(query):
+        if row.signature and is_duplicate(signature, row.signature):
+            if row.duplicate_of is not None:
+                return conn.execute(
+                    select(articles.c.id, articles.c.story_id).where(
+                        articles.c.id == row.duplicate_of
+                    )
+                ).first()
+            return row
+    return None
+
+
+def remember_bands(conn: Connection, article_id: int, signature: Sequence[int]) -> None:
+    keys = sorted(set(band_keys(signature)))
+    if keys:
+        conn.execute(insert(article_bands), [{"band": k, "article_id": article_id} for k in keys])
+
+
+def candidate_stories(
+    conn: Connection, article_id: int, features: StoryFeatures, keys: list[str]
+) -> list[StoryCandidate]:
+    """The stories sharing the most of ``keys`` through their articles within the window."""
+    if not keys:
+        return []
+    shared = func.count().label("shared")
+    near = (
+        select(articles.c.story_id, shared)
+        .join(article_keys, article_keys.c.article_id == articles.c.id)
+        .where(article_keys.c.key.in_(keys))
+        .where(article_keys.c.published_at >= features.published_at - STORY_WINDOW)
+        .where(article_keys.c.published_at <= features.published_at + STORY_WINDOW)
+        .where(articles.c.id != article_id, articles.c.story_id.is_not(None))
+        .group_by(articles.c.story_id)
+        .order_by(shared.desc(), articles.c.story_id.desc())
+        .limit(CANDIDATE_STORIES)
+    )
+    story_ids = [row.story_id for row in conn.execute(near)]
+    if not story_ids:
+        return []
+    members: dict[int, list[StoryFeatures]] = {i: [] for i in story_ids}
+    query = select(articles.c.story_id, articles.c.story_features).where(
+        articles.c.story_id.in_(story_ids),
+        articles.c.duplicate_of.is_(None),
+        articles.c.story_features.is_not(None),
+        articles.c.published_at >= features.published_at - STORY_WINDOW,
+        articles.c.published_at <= features.published_at + STORY_WINDOW,
+    )
+    for row in conn.execute(query):
+        members[row.story_id].append(StoryFeatures.from_json(row.story_features))
+    return [StoryCandidate(i, tuple(found)) for i, found in members.items() if found]
+
+
+def file_keys(conn: Connection, article_id: int, features: StoryFeatures, keys: list[str]) -> None:
+    """File the article under its keys, for the articles after it to find its story."""
+    if keys:
+        rows = [
+            {"key": k, "article_id": article_id, "published_at": features.published_at}
+            for k in keys
+        ]
+        conn.execute(insert(article_keys), rows)
+
+
+def start_story(conn: Connection, article_id: int) -> int:
+    """A new story of one article (its counts and title are set by ``refresh_story``)."""
+    row = conn.execute(
+        select(articles.c.title, articles.c.published_at).where(articles.c.id == article_id)
+    ).one()
+    result = conn.execute(
+        insert(stories).values(
+            title=row.title,
+            first_seen_at=row.published_at,
+            last_seen_at=row.published_at,
+            article_count=1,
+            outlet_count=1,
+        )
+    )
+    story_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    conn.execute(update(articles).where(articles.c.id == article_id).values(story_id=story_id))
+    return story_id
+
+
+def refresh_story(conn: Connection, story_id: int) -> None:
+    """Counts, time span and title from the story's articles as they are now."""
+    summary = conn.execute(
+        select(
+            func.count(),
+            func.count(distinct(articles.c.outlet_id)),
+            func.min(articles.c.published_at),
+            func.max(articles.c.published_at),
+        ).where(articles.c.story_id == story_id)
+    ).one()
+    count, outlets, first, last = summary
+    conn.execute(
+        update(stories)
+        .where(stories.c.id == story_id)
+        .values(
+            title=representative_title(conn, story_id),
+            article_count=count,
+            outlet_count=outlets,
+            first_seen_at=first,
+            last_seen_at=last,
+        )
+    )
+
+
+def representative_title(conn: Connection, story_id: int) -> str:
+    rows = list(
+        conn.execute(
+            select(articles.c.title, articles.c.story_features)
+            .where(articles.c.story_id == story_id, articles.c.duplicate_of.is_(None))
+            .order_by(articles.c.published_at, articles.c.id)
+        )
+    )
+    with_features = [
+        (r.title, StoryFeatures.from_json(r.story_features)) for r in rows if r.story_features
+    ]
+    if with_features:
+        return story_title(with_features)
+    return rows[0].title if rows else ""

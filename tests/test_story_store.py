@@ -1,0 +1,93 @@
+"""The store's side of stories: placing articles as they are saved, duplicates found through
+LSH bands, lists that show each story once, and articles stored before stories existed
+placed by ``retag``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import select, update
+
+from tagwire.pipeline import describe_story
+from tagwire.retag import retag
+from tagwire.store.articles import save_article
+from tagwire.store.reads import find_tag, get_article, latest_articles, story_page, tag_articles
+from tagwire.store.schema import articles
+
+from .factories import draft, feed, tag
+
+FLOOD = (
+    "The Niger burst its banks at Ségou on Friday, flooding four hundred homes in the"
+    " Pelengana quarter; the mayor opened two schools as shelters and asked Bamako for tents."
+)
+FLOOD_AGAIN = (
+    "Four hundred homes in Ségou's Pelengana quarter were under water on Friday after the"
+    " Niger burst its banks; two schools became shelters and the mayor asked Bamako for tents."
+)
+ELECTION = (
+    "Voters in Dakar queued from dawn to elect a new national assembly, with turnout reported"
+    " above sixty percent at midday by the electoral commission of Senegal."
+)
+TAGS = (tag("Ségou", "segou"), tag("Niger", "niger", salience=0.6), tag("Mali", "mali", 0.4))
+
+
+def stored(engine, feed_id: int, number: int, text: str, *, tags=TAGS, outlet="Outlet A") -> int:
+    base = draft(feed_id, number, text=text, title=text.split(";")[0][:80], tags=tags)
+    base = replace(base, outlet_name=outlet)
+    features, signature = describe_story(
+        base.title, base.text, "en", base.tags, base.published_at, outlet
+    )
+    article_id, _ = save_article(
+        engine, replace(base, story_features=features, signature=signature)
+    )
+    return article_id
+
+
+def test_reports_of_one_event_share_a_story_and_lists_show_it_once(engine):
+    feed_id = feed(engine)
+    first = stored(engine, feed_id, 3, FLOOD, outlet="Outlet A")
+    second = stored(engine, feed_id, 2, FLOOD_AGAIN, outlet="Outlet B")
+    other = stored(engine, feed_id, 1, ELECTION, tags=(tag("Senegal", "senegal"),))
+    one, two = get_article(engine, first), get_article(engine, second)
+    assert one.story_id == two.story_id != get_article(engine, other).story_id
+
+    shown = latest_articles(engine, None, 10).articles
+    assert [a.id for a in shown] == [other, second]  # the flood once: its newest report
+    assert [c.outlet for c in shown[1].coverage] == ["Outlet A"]
+    mali = tag_articles(engine, _tag_id(engine, "mali"), None, 10).articles
+    assert [a.id for a in mali] == [second]
+
+    story = story_page(engine, one.story_id)
+    assert story.article_count == 2 and story.outlet_count == 2
+    assert [c.id for c in story.articles] == [first, second]
+
+
+def test_the_same_text_again_is_a_duplicate_in_the_story(engine):
+    feed_id = feed(engine)
+    first = stored(engine, feed_id, 2, FLOOD, outlet="Outlet A")
+    copy = stored(engine, feed_id, 1, FLOOD, outlet="Wire Copy")
+    with engine.connect() as conn:
+        row = conn.execute(select(articles).where(articles.c.id == copy)).one()
+    assert row.duplicate_of == first
+    assert row.story_id == get_article(engine, first).story_id
+    shown = latest_articles(engine, None, 10).articles
+    assert [a.id for a in shown] == [first]
+    assert [(c.outlet, c.duplicate) for c in shown[0].coverage] == [("Wire Copy", True)]
+
+
+def test_retag_places_articles_stored_before_stories(engine, tagger):
+    feed_id = feed(engine)
+    drafts = [draft(feed_id, n, text=t) for n, t in enumerate([FLOOD, FLOOD_AGAIN])]
+    ids = [save_article(engine, d)[0] for d in drafts]
+    with engine.begin() as conn:
+        conn.execute(update(articles).values(tagged_with=None))
+    assert all(get_article(engine, i).story_id is None for i in ids)
+    assert retag(engine, tagger) == 2
+    placed = [get_article(engine, i).story_id for i in ids]
+    assert None not in placed and placed[0] == placed[1]
+
+
+def _tag_id(engine, slug: str) -> int:
+    found = find_tag(engine, slug)
+    assert found is not None
+    return found.id
