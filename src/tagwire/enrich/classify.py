@@ -86,14 +86,25 @@ def word_grams(words: Sequence[str]) -> Counter[str]:
     return grams
 
 
-def char_grams(words: Iterable[str]) -> Counter[str]:
-    grams: Counter[str] = Counter()
-    for word, count in Counter(words).items():
-        padded = f" {word} "
-        for n in CHAR_GRAMS:
-            for i in range(len(padded) - n + 1):
-                grams[padded[i : i + n]] += count
-    return grams
+def char_block(words: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Hashed character n-grams of the words with their sublinear counts, summed per
+    bucket in numpy: each distinct word's grams are hashed once per process."""
+    counts = Counter(words)
+    if not counts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    keys = [word_char_keys(word) for word in counts]
+    weights = np.repeat(np.fromiter(counts.values(), float, len(counts)), [len(k) for k in keys])
+    ids, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+    return ids, 1.0 + np.log(np.bincount(inverse, weights=weights))
+
+
+@lru_cache(maxsize=1 << 16)
+def word_char_keys(word: str) -> np.ndarray:
+    padded = f" {word} "
+    grams = [padded[i : i + n] for n in CHAR_GRAMS for i in range(len(padded) - n + 1)]
+    return np.fromiter(
+        (WORD_BUCKETS + zlib.crc32(g.encode()) % CHAR_BUCKETS for g in grams), np.int64, len(grams)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,18 +153,11 @@ def load_category_words() -> CategoryWords:
 
 def article_features(title: str, text: str) -> ArticleFeatures:
     words = article_words(title, text)
-    blocks = (
-        _hashed(word_grams(words), 0, WORD_BUCKETS),
-        _hashed(char_grams(words), WORD_BUCKETS, CHAR_BUCKETS),
-    )
-    ids: list[int] = []
-    values: list[float] = []
-    for block in blocks:
-        ids.extend(block)
-        values.extend(block.values())
+    word_ids = _hashed(word_grams(words), 0, WORD_BUCKETS)
+    char_ids, char_values = char_block(words)
     return ArticleFeatures(
-        np.array(ids, dtype=np.int64),
-        np.array(values, dtype=np.float64),
+        np.concatenate([np.fromiter(word_ids, np.int64, len(word_ids)), char_ids]),
+        np.concatenate([np.fromiter(word_ids.values(), float, len(word_ids)), char_values]),
         load_category_words().share(words),
     )
 
