@@ -377,3 +377,25 @@ def test_a_batch_is_tagged_as_each_article_alone(tagger: Tagger):
     assert tagger.tag_many(articles) == alone
     assert {"Kidal", "Algeria"} <= {t.label for t in alone[1]}
     assert "Gao" in {t.label for t in alone[2]}
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "language"),
+    [
+        ("", "", "en"),
+        ("", "   \n\n ", None),
+        ("Long", "Delegates from Mali met in Bamako. " * 60_000, "en"),  # about 2 MB
+        ("ᚠᚢᚦ", "ᚠᚢᚦᚨᚱᚲ ᚷᚹᚺᚾ ᛁᛃᛇᛈ " * 200, None),  # a script without a NER model or case rules
+        (
+            "<b>Mali</b>",
+            "<div><script>alert(1)</script>Talks in <a href='/x'>Bamako</a></div>",
+            "en",
+        ),
+        ("!!! ??? ...", "!!! ### @@@ *** — – … " * 50, "en"),
+    ],
+)
+def test_hostile_text_gives_clean_tags_or_none(tagger: Tagger, title, text, language):
+    tags = tagger.tag(title, text, language)
+    for found in tags:
+        assert found.label and found.slug and len(found.label) <= 200
+        assert slugify(found.slug) == found.slug and "<" not in found.label
