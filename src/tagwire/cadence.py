@@ -5,6 +5,7 @@ the week), never sooner than its own TTL (``<ttl>``, ``<sy:updatePeriod>``) or t
 server's Cache-Control / Expires allow, and always within the configured floor and
 ceiling. A failing feed backs off exponentially, at least as long as the server's
 Retry-After. A feed that is gone (410, or 404 again and again) is not checked any more.
+A feed with an active WebSub subscription waits as long as the ceiling allows.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ def after_success(
     for hint in (ttl_minutes, (max_age_seconds or 0) / 60 or None):
         if hint is not None:
             minutes = max(minutes, hint)
+    return now + timedelta(minutes=bounded(settings, minutes))
+
+
+def with_pushes(settings: Settings, now: datetime, renew_at: datetime) -> datetime:
+    """A feed whose hub pushes its entries is polled as seldom as the ceiling allows, but
+    in time to renew the subscription."""
+    minutes = (renew_at - now).total_seconds() / 60
     return now + timedelta(minutes=bounded(settings, minutes))
 
 

@@ -44,7 +44,17 @@ def parse_json_feed(body: bytes, *, url: str) -> ParsedFeed:
         site_url=_text(data.get("home_page_url")) or None,
         language=_text(data.get("language")) or None,
         entries=entries,
+        hub_url=_websub_hub(data.get("hubs")),
+        self_url=_text(data.get("feed_url")) or None,
     )
+
+
+def _websub_hub(hubs: Any) -> str | None:
+    """The first hub of type WebSub in the feed's ``hubs`` list."""
+    for hub in hubs if isinstance(hubs, list) else ():
+        if isinstance(hub, dict) and _text(hub.get("type")).lower() == "websub":
+            return _text(hub.get("url")) or None
+    return None
 
 
 def _item(item: Any, base: str) -> FeedEntry | None:

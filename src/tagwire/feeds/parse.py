@@ -50,7 +50,17 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
         language=feed.get("language") or None,
         entries=entries,
         ttl_minutes=feed_ttl_minutes(feed),
+        hub_url=feed_link(feed, "hub"),
+        self_url=feed_link(feed, "self"),
     )
+
+
+def feed_link(feed: Any, rel: str) -> str | None:
+    """The first ``<link rel=...>`` (Atom, or atom:link in RSS) with that relation."""
+    for link in feed.get("links") or ():
+        if link.get("rel") == rel and link.get("href"):
+            return str(link["href"]).strip()
+    return None
 
 
 _PERIOD_MINUTES = {"hourly": 60, "daily": 1440, "weekly": 10080, "monthly": 43200, "yearly": 525600}

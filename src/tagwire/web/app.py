@@ -20,9 +20,10 @@ from starlette.exceptions import HTTPException
 from tagwire import __version__
 from tagwire.schedule import run_scheduler
 from tagwire.settings import Settings
-from tagwire.web import api, urls, views
+from tagwire.web import api, urls, views, websub
 from tagwire.web.dates import human_date
 from tagwire.web.views import Redirect
+from tagwire.websub.push import PushInbox
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
@@ -48,18 +49,22 @@ def create_app(
     """The site over ``engine``; with ``workers`` the in-process scheduler runs alongside."""
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         task = asyncio.create_task(run_scheduler(settings, engine, stop)) if workers else None
+        pushes = start_push_inbox(app, stop) if workers else None
         yield
         stop.set()
         if task is not None:
             await task
+        if pushes is not None:
+            await pushes
 
     app = FastAPI(title="tagwire", version=__version__, lifespan=lifespan, docs_url="/docs")
     app.state.settings = settings
     app.state.engine = engine
     app.state.templates = make_templates(banner)
+    app.state.push_inbox = None  # WebSub pushes go to the in-process workers, when running
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.middleware("http")
@@ -88,8 +93,16 @@ def create_app(
         return render_error(request, 500, "Something went wrong on our side; it has been logged.")
 
     app.include_router(api.router)
+    app.include_router(websub.router)
     app.include_router(views.router)
     return app
+
+
+def start_push_inbox(app: FastAPI, stop: asyncio.Event) -> asyncio.Task[None]:
+    """WebSub pushes are stored by this process's workers, beside the scheduler."""
+    inbox = PushInbox(app.state.settings, app.state.engine)
+    app.state.push_inbox = inbox
+    return asyncio.create_task(inbox.run(stop))
 
 
 def make_templates(banner: str | None) -> Jinja2Templates:
