@@ -83,6 +83,7 @@ class Sampler:
         self.server_pid = 0
         self.cpu: dict[str, dict[int, int]] = defaultdict(dict)  # group -> pid -> ticks
         self.peak_rss = 0
+        self._children: dict[int, set[int]] = defaultdict(set)  # root -> descendants seen
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -99,8 +100,12 @@ class Sampler:
             self.roots.add(pid)
 
     def finish(self, pid: int, rusage: Any) -> None:
-        """A reaped one-shot command: its exact CPU replaces the last sample."""
+        """A reaped one-shot command: its exact CPU replaces the last sample. It includes
+        the CPU of the children it reaped (its article worker processes), so their samples
+        go."""
         with self._lock:
+            for child in self._children.pop(pid, set()):
+                self.cpu["tagwire"].pop(child, None)
             self.cpu["tagwire"][pid] = round((rusage.ru_utime + rusage.ru_stime) * TICKS)
             self.peak_rss = max(self.peak_rss, rusage.ru_maxrss * 1024)
             self.roots.discard(pid)
@@ -128,6 +133,8 @@ class Sampler:
                 stats[int(name)] = stat
         with self._lock:
             tree = descendants(self.roots, stats)
+            for root in self.roots:
+                self._children[root] |= descendants({root}, stats) - {root}
             rss = 0
             for pid, (_, command, ticks, pages) in stats.items():
                 if pid in tree:

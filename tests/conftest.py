@@ -89,6 +89,9 @@ class Tagwire:
             "TAGWIRE_DATABASE_URL": db_url,
             "TAGWIRE_ALLOW_PRIVATE_NETWORKS": "1",
             "TAGWIRE_FETCH_TIMEOUT": "3",
+            # Worker processes load the models anew for each command: on the thread, the
+            # suite's many commands share the session's. tests/test_cpu_pool.py covers them.
+            "TAGWIRE_CPU_PROCESSES": "1",
         }
 
     def __call__(self, *args: str, env: dict[str, str] | None = None) -> Result:

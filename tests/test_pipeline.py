@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from tagwire.drafts import entry_hash, publication_date, strip_headline
 from tagwire.fetch import Fetcher
 from tagwire.models import FeedEntry
-from tagwire.pipeline import Pipeline, decide, entry_hash, publication_date, strip_headline
+from tagwire.pipeline import Pipeline, decide
 from tagwire.settings import Settings
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)

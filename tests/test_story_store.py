@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from sqlalchemy import select, update
 
-from tagwire.pipeline import describe_story
+from tagwire.drafts import describe_story
 from tagwire.retag import retag
 from tagwire.store.articles import save_article
 from tagwire.store.reads import find_tag, get_article, latest_articles, story_page, tag_articles

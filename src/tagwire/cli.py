@@ -144,6 +144,7 @@ def fetch(obj: Context, everything: bool) -> None:
 def run_fetch(obj: Context, everything: bool, show_progress: bool) -> tuple[list, float]:
     from datetime import UTC, datetime
 
+    from tagwire.cpu_pool import open_builder
     from tagwire.schedule import update_due_feeds
     from tagwire.store.feeds import claim_due_feeds, make_all_due
 
@@ -151,11 +152,21 @@ def run_fetch(obj: Context, everything: bool, show_progress: bool) -> tuple[list
         make_all_due(obj.engine)
     due = claim_due_feeds(obj.engine, datetime.now(UTC))
     started = time.perf_counter()
-    with progress_bar("fetching", disable=not show_progress or not due) as progress:
-        task = progress.add_task("feeds", total=len(due))
-        outcomes = asyncio.run(
-            update_due_feeds(obj.settings, obj.engine, lambda _o: progress.advance(task), feeds=due)
-        )
+    builder = open_builder(obj.settings)
+    try:
+        with progress_bar("fetching", disable=not show_progress or not due) as progress:
+            task = progress.add_task("feeds", total=len(due))
+            outcomes = asyncio.run(
+                update_due_feeds(
+                    obj.settings,
+                    obj.engine,
+                    lambda _o: progress.advance(task),
+                    feeds=due,
+                    builder=builder,
+                )
+            )
+    finally:
+        builder.close()  # also on Ctrl-C: the worker processes end with the command
     return outcomes, time.perf_counter() - started
 
 

@@ -15,6 +15,7 @@
      |    +-- NotAFeed          HTML or another document where a feed was expected
      +-- ExtractError           no article text could be extracted from a page
      +-- StoreError             the database refused an operation
+     +-- WorkerDied             a worker process building articles died, again and again
 
 Foreign errors (httpx, feedparser, trafilatura, SQLAlchemy) are translated into these at
 exactly one boundary each, with ``raise ... from exc``.
@@ -97,3 +98,7 @@ class ExtractError(TagwireError):
 
 class StoreError(TagwireError):
     """The database refused an operation."""
+
+
+class WorkerDied(TagwireError):
+    """A worker process building articles died each time it was given the article."""

@@ -21,6 +21,7 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     max_age_seconds: float | None = None  # Cache-Control max-age or Expires
+    link_header: str | None = None  # HTTP Link (WebSub discovery: rel="hub", rel="self")
 
     @property
     def not_modified(self) -> bool:
@@ -48,6 +49,8 @@ class ParsedFeed:
     entries: tuple[FeedEntry, ...]
     ttl_minutes: float | None = None  # <ttl> or <sy:updatePeriod>/<sy:updateFrequency>
     children: tuple[str, ...] = ()  # a sitemap index: the sitemaps to read next
+    hub_url: str | None = None  # WebSub hub the feed advertises (<link rel="hub">)
+    self_url: str | None = None  # the feed's own URL as it states it (<link rel="self">)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,20 @@ class ArticleDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class Subscription:
+    """A feed's WebSub subscription as stored (``state``: pending, active, denied,
+    unsubscribing); ``token`` names the callback, ``secret`` signs the pushes."""
+
+    hub: str
+    topic: str
+    token: str
+    secret: str
+    state: str
+    requested_at: datetime | None = None
+    expires_at: datetime | None = None  # end of the lease the hub granted
+
+
+@dataclass(frozen=True, slots=True)
 class FeedState:
     id: int
     url: str
@@ -128,6 +145,7 @@ class FeedState:
     etag: str | None
     last_modified: str | None
     error_count: int
+    subscription: Subscription | None = None  # WebSub, when the feed has a hub
 
 
 @dataclass(frozen=True, slots=True)

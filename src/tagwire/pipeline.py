@@ -10,54 +10,42 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from functools import partial
+from datetime import UTC, datetime
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
 from tagwire import cadence
 from tagwire.cadence import RHYTHM_WINDOW
-from tagwire.enrich.category import categorise
-from tagwire.enrich.duplicates import text_signature
+from tagwire.cpu_pool import ArticleBuilder, ThreadBuilder
+from tagwire.drafts import ArticleJob, entry_hash
 from tagwire.enrich.entities import EntityRecognizer
 from tagwire.enrich.gazetteer import data_file_text, known, load_gazetteer
-from tagwire.enrich.language import detect_language
-from tagwire.enrich.stories import story_features
 from tagwire.enrich.tagging import RULES_VERSION, Tagger
-from tagwire.errors import ExtractError, FeedError, FetchError, InvalidInput, TagwireError
-from tagwire.extract import extract_page
+from tagwire.errors import FeedError, FetchError, InvalidInput, TagwireError
 from tagwire.feeds import parse_feed
 from tagwire.fetch import Fetcher, check_url
 from tagwire.fetch.politeness import LocalHostGate
 from tagwire.models import (
     ArticleDraft,
-    ExtractedPage,
     FeedEntry,
     FeedOutcome,
     FeedState,
+    FetchResult,
     ParsedFeed,
-    TagScore,
 )
 from tagwire.settings import Settings
 from tagwire.store import articles as article_store
 from tagwire.store import feeds as feed_store
 from tagwire.store.curation import load_curation
 from tagwire.store.tags import stored_tags
+from tagwire.websub.discover import find_hub
+from tagwire.websub.hub import follow_hub, keep_subscription
 
 log = logging.getLogger("tagwire.pipeline")
 T = TypeVar("T")
-FUTURE_TOLERANCE = timedelta(days=1)
-
-
-def entry_hash(entry: FeedEntry) -> str:
-    stamp = entry.published_at.isoformat() if entry.published_at else ""
-    raw = "\x1f".join((entry.title, entry.url, stamp, entry.summary))
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 def decide(entries: Iterable[FeedEntry], seen: dict[str, str]) -> list[FeedEntry]:
@@ -69,35 +57,18 @@ def decide(entries: Iterable[FeedEntry], seen: dict[str, str]) -> list[FeedEntry
     return list(chosen.values())
 
 
-def canonical_url(page_canonical: str | None, entry_url: str) -> str:
-    """The page's canonical URL when it names an article (not the site's home page)."""
-    if page_canonical and urlsplit(page_canonical).path.strip("/"):
-        return page_canonical
-    return entry_url
-
-
-def strip_headline(text: str, title: str) -> str:
-    """Pages repeat the headline as the body's first line; the page shows it once."""
-    first, _, rest = text.partition("\n")
-    if rest and " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
-        return rest.lstrip()
-    return text
-
-
-def publication_date(
-    feed_date: datetime | None, page_date: datetime | None, now: datetime
-) -> datetime:
-    """Feed date first, then page metadata; a date over a day in the future is not trusted."""
-    for candidate in (feed_date, page_date):
-        if candidate is not None and candidate <= now + FUTURE_TOLERANCE:
-            return candidate.astimezone(UTC)
-    return now
-
-
 class Pipeline:
-    """Updates feeds with one fetcher, one tagger and one thread for CPU-bound work."""
+    """Updates feeds with one fetcher, one tagger and one builder of articles: a thread
+    (the default, closed with the pipeline) or the caller's pool of worker processes."""
 
-    def __init__(self, settings: Settings, engine: Engine, fetcher: Fetcher, tagger: Tagger):
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        fetcher: Fetcher,
+        tagger: Tagger,
+        builder: ArticleBuilder | None = None,
+    ):
         self.settings = settings
         self.engine = engine
         self.fetcher = fetcher
@@ -105,11 +76,12 @@ class Pipeline:
         self._pages = asyncio.Semaphore(settings.page_concurrency)
         # A page queues for its host before it takes one of the page slots above.
         self._page_hosts = LocalHostGate(settings.per_host_concurrency, spacing=0.0)
-        # Extraction and NER hold the GIL; one thread keeps them off the event loop.
-        self._cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagwire-cpu")
+        self._own_builder = builder is None
+        self.builder: ArticleBuilder = builder or ThreadBuilder()
 
     def close(self) -> None:
-        self._cpu.shutdown(wait=True, cancel_futures=True)
+        if self._own_builder:
+            self.builder.close()
 
     async def update_feed(self, feed: FeedState) -> FeedOutcome:
         now = datetime.now(UTC)
@@ -124,6 +96,7 @@ class Pipeline:
                     status="not-modified",
                     next_check_at=self._next_check(feed, now, result.max_age_seconds),
                 )
+                await keep_subscription(self.settings, self.engine, self.fetcher, feed)
                 return self._report(FeedOutcome(feed.id, feed.url, "not-modified"))
             parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
             if parsed.children:
@@ -142,6 +115,7 @@ class Pipeline:
             site_url=parsed.site_url,
             kind=parsed.kind,
         )
+        await follow_hub(self.settings, self.engine, self.fetcher, feed, find_hub(result, parsed))
         return self._report(FeedOutcome(feed.id, feed.url, "ok", new=new, updated=updated))
 
     async def read_sitemap_index(self, index: ParsedFeed) -> ParsedFeed:
@@ -167,72 +141,20 @@ class Pipeline:
         self, feed: FeedState, parsed: ParsedFeed, entry: FeedEntry
     ) -> ArticleDraft:
         page, error = await self.fetch_article_page(entry.url)
-        now = datetime.now(UTC)
-        title = entry.title or (page.title if page else "") or "(untitled)"
-        text = strip_headline(page.text, title) if page else entry.summary
-        outlet = entry.source or (page.sitename if page else None) or feed.outlet_name
-        language = detect_language(text, (page.language if page else None) or parsed.language)
-        tags = await self._in_thread(self.tagger.tag, title, text, language, outlet)
-        category = await self._in_thread(
-            categorise,
-            entry.categories,
-            page.section if page else None,
-            entry.url,
-            title,
-            text,
-            language,
-        )
-        published_at = publication_date(
-            entry.published_at, page.published_at if page else None, now
-        )
-        story, signature = await self._in_thread(
-            describe_story, title, text, language, tags, published_at, outlet
-        )
-        return ArticleDraft(
-            feed_id=feed.id,
-            outlet_name=outlet,
-            guid=entry.guid,
-            url=entry.url or feed.url,
-            canonical_url=canonical_url(page.canonical_url if page else None, entry.url),
-            title=title,
-            text=text,
-            summary=entry.summary,
-            published_at=published_at,
-            author=entry.author or (page.author if page else None),
-            language=language,
-            section=next(iter(entry.categories), None) or (page.section if page else None),
-            category=category.name,
-            category_source=category.source,
-            category_confidence=category.confidence,
-            publisher_tags=page.tags if page else (),
-            extraction_status="full" if page else "feed",
-            extraction_error=error,
-            entry_hash=entry_hash(entry),
-            tags=tags,
-            tagged_with=self.tagger.version or None,
-            story_features=story,
-            signature=signature,
-        )
+        job = ArticleJob(feed.id, feed.url, feed.outlet_name, parsed.language, entry, page, error)
+        return await self.builder.draft(self.tagger, job)
 
-    async def fetch_article_page(self, url: str) -> tuple[ExtractedPage | None, str | None]:
-        """The extracted page, or why there is none (the feed's text is used instead)."""
+    async def fetch_article_page(self, url: str) -> tuple[FetchResult | None, str | None]:
+        """The page as fetched, or why there is none (the feed's text is used instead)."""
         if not url:
             return None, "entry has no link"
         try:
             # Host first, then a page slot: pages waiting for a busy host must not hold the
             # slots that other hosts' pages could use (head-of-line blocking).
             async with self._page_hosts.slot(check_url(url)), self._pages:
-                result = await self.fetcher.fetch_page(url)
-            page = await self._in_thread(
-                extract_page, result.body, url=result.url, content_type=result.content_type
-            )
-        except (FetchError, ExtractError, InvalidInput) as exc:
+                return await self.fetcher.fetch_page(url), None
+        except (FetchError, InvalidInput) as exc:
             return None, str(exc)
-        return page, None
-
-    async def _in_thread(self, func, *args, **kwargs):
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._cpu, partial(func, *args, **kwargs))
 
     def record_crash(self, feed: FeedState, exc: Exception) -> FeedOutcome:
         """Record an unexpected failure like any other, so the feed backs off."""
@@ -275,20 +197,6 @@ class Pipeline:
             outcome.error or "-",
         )
         return outcome
-
-
-def describe_story(
-    title: str,
-    text: str,
-    language: str | None,
-    tags: Sequence[TagScore],
-    published_at: datetime,
-    outlet: str,
-) -> tuple[str, tuple[int, ...]]:
-    """What the store needs to place the article in its story: its features as JSON and
-    the MinHash of its text (for duplicates)."""
-    features = story_features(title, text, language, tags, published_at, outlet)
-    return features.to_json(), text_signature(f"{title}\n{text}")
 
 
 def build_tagger(settings: Settings, engine: Engine) -> Tagger:

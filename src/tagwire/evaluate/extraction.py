@@ -25,9 +25,9 @@ from typing import Any
 import click
 import trafilatura
 
+from tagwire.drafts import strip_headline
 from tagwire.errors import ExtractError, InvalidInput
 from tagwire.extract import extract_page
-from tagwire.pipeline import strip_headline
 
 _TOKEN = re.compile(r"\w+")
 SHINGLE = 4

@@ -40,6 +40,14 @@ FEED_ACCEPT = (
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
+def connection_limits(settings: Settings) -> httpx.Limits:
+    """Room for every feed and page the settings let run at once (a smaller pool would
+    queue requests there, below the caps the settings name), kept alive for the next
+    request to the same host; the per-host gate is what protects outlets."""
+    connections = settings.concurrency + settings.page_concurrency
+    return httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+
+
 class Fetcher:
     """Fetch URLs under the settings' limits. Use as ``async with Fetcher(settings) as f``."""
 
@@ -62,7 +70,7 @@ class Fetcher:
                 settings.fetch_timeout, connect=min(10.0, settings.fetch_timeout)
             ),
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            limits=connection_limits(settings),
             transport=transport,
         )
 
@@ -111,28 +119,46 @@ class Fetcher:
             url = redirect_target(url, location or "")
         raise TooManyRedirects(f"more than {self.settings.max_redirects} redirects", url=url)
 
+    async def post_form(self, url: str, form: dict[str, str]) -> FetchResult:
+        """POST a form (a WebSub hub request) under the same guard, gate, time limit and
+        body cap as a GET. Redirects are not followed: a hub that moves fails the request."""
+        url = check_url(url)
+        if not self.settings.allow_private_networks:
+            await ensure_public_host(url)
+        post = self._send("POST", url, {}, form)
+        async with self.gate.slot(url), self._time_limit(url), post as response:
+            raise_for_status(response, url)
+            body = await read_capped(response, self.settings.max_body_bytes, url)
+            return result_of(response, url, body)
+
     async def _hop(
         self, url: str, headers: dict[str, str]
     ) -> tuple[FetchResult | None, str | None]:
         """One request under the time limit: the result, or where it redirects."""
+        async with self._time_limit(url), self._send("GET", url, headers) as response:
+            location = response.headers.get("location")
+            if response.status_code in REDIRECT_STATUSES and location:
+                return None, location
+            raise_for_status(response, url)
+            body = await read_capped(response, self.settings.max_body_bytes, url)
+            return result_of(response, url, body), None
+
+    @asynccontextmanager
+    async def _time_limit(self, url: str) -> AsyncIterator[None]:
         try:
             async with asyncio.timeout(self.settings.fetch_timeout):
-                async with self._get(url, headers) as response:
-                    location = response.headers.get("location")
-                    if response.status_code in REDIRECT_STATUSES and location:
-                        return None, location
-                    raise_for_status(response, url)
-                    body = await read_capped(response, self.settings.max_body_bytes, url)
-                    return result_of(response, url, body), None
+                yield
         except TimeoutError:
             raise FetchTimeout(
                 f"timed out after {self.settings.fetch_timeout:g}s", url=url
             ) from None
 
     @asynccontextmanager
-    async def _get(self, url: str, headers: dict[str, str]) -> AsyncIterator[httpx.Response]:
+    async def _send(
+        self, method: str, url: str, headers: dict[str, str], form: dict[str, str] | None = None
+    ) -> AsyncIterator[httpx.Response]:
         try:
-            async with self._client.stream("GET", url, headers=headers) as response:
+            async with self._client.stream(method, url, headers=headers, data=form) as response:
                 yield response
         except httpx.TimeoutException as exc:
             raise FetchTimeout(f"timed out ({type(exc).__name__})", url=url) from exc
@@ -152,6 +178,7 @@ def result_of(response: httpx.Response, url: str, body: bytes) -> FetchResult:
         etag=response.headers.get("etag"),
         last_modified=response.headers.get("last-modified"),
         max_age_seconds=cache_lifetime(response.headers),
+        link_header=", ".join(response.headers.get_list("link")) or None,
     )
 
 

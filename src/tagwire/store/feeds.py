@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, case, func, select
 
-from tagwire.models import FeedState
+from tagwire.models import FeedState, Subscription
 from tagwire.store.outlets import outlet_id_for
 from tagwire.store.schema import articles, feeds, outlets
 
@@ -158,6 +158,21 @@ def _state(row: Row[Any]) -> FeedState:
         etag=row.etag,
         last_modified=row.last_modified,
         error_count=row.error_count,
+        subscription=_subscription(row),
+    )
+
+
+def _subscription(row: Row[Any]) -> Subscription | None:
+    if not (row.websub_hub and row.websub_topic and row.websub_token and row.websub_state):
+        return None
+    return Subscription(
+        hub=row.websub_hub,
+        topic=row.websub_topic,
+        token=row.websub_token,
+        secret=row.websub_secret or "",
+        state=row.websub_state,
+        requested_at=row.websub_requested_at,
+        expires_at=row.websub_expires_at,
     )
 
 

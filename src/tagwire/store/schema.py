@@ -74,6 +74,15 @@ feeds = Table(
     Column("error_count", Integer, nullable=False, default=0),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    # WebSub (tagwire.websub): the hub the feed advertises, the topic (its self URL), the
+    # callback's path token and HMAC secret, and where the subscription stands.
+    Column("websub_hub", Text),
+    Column("websub_topic", Text),
+    Column("websub_token", String(64)),
+    Column("websub_secret", String(64)),
+    Column("websub_state", String(16)),  # pending, active, denied, unsubscribing
+    Column("websub_requested_at", UTCDateTime()),
+    Column("websub_expires_at", UTCDateTime()),  # the lease the hub granted
     Index("ix_feeds_next_check_at", "next_check_at"),
 )
 

@@ -9,9 +9,21 @@ picks one or none (a new story). Online and incremental: nothing is clustered ag
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 
-from sqlalchemy import Connection, distinct, func, insert, select, update
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    bindparam,
+    distinct,
+    func,
+    insert,
+    select,
+    union_all,
+    update,
+)
 
 from tagwire.enrich.duplicates import band_keys, is_duplicate
 from tagwire.enrich.stories import (
@@ -22,9 +34,13 @@ from tagwire.enrich.stories import (
     lookup_keys,
     story_title,
 )
-from tagwire.store.schema import article_bands, article_keys, articles, stories
+from tagwire.store.schema import UTCDateTime, article_bands, article_keys, articles, stories
 
 CANDIDATE_STORIES = 20  # the stories sharing the most keys with the new article
+# Articles read per key, the most recent in the window: bounds the cost of a common key
+# (a country on every other article) whatever the corpus size.
+ARTICLES_PER_KEY = 60
+MAX_KEYS = 24  # an article's keys looked up: its tags (the cap is 15) and key terms (5)
 DUPLICATE_CANDIDATES = 50
 
 
@@ -46,7 +62,7 @@ def place_in_story(
             .values(duplicate_of=original.id, story_id=story_id)
         )
     else:
-        keys = list(dict.fromkeys(key[:200] for key in lookup_keys(features)))
+        keys = list(dict.fromkeys(key[:200] for key in lookup_keys(features)))[:MAX_KEYS]
         chosen = choose_story(features, candidate_stories(conn, article_id, features, keys))
         story_id = chosen if chosen is not None else start_story(conn, article_id)
         file_keys(conn, article_id, features, keys)
@@ -93,19 +109,16 @@ def candidate_stories(
     """The stories sharing the most of ``keys`` through their articles within the window."""
     if not keys:
         return []
-    shared = func.count().label("shared")
-    near = (
-        select(articles.c.story_id, shared)
-        .join(article_keys, article_keys.c.article_id == articles.c.id)
-        .where(article_keys.c.key.in_(keys))
-        .where(article_keys.c.published_at >= features.published_at - STORY_WINDOW)
-        .where(article_keys.c.published_at <= features.published_at + STORY_WINDOW)
-        .where(articles.c.id != article_id, articles.c.story_id.is_not(None))
-        .group_by(articles.c.story_id)
-        .order_by(shared.desc(), articles.c.story_id.desc())
-        .limit(CANDIDATE_STORIES)
-    )
-    story_ids = [row.story_id for row in conn.execute(near)]
+    window = {
+        "article_id": article_id,
+        "lo": features.published_at - STORY_WINDOW,
+        "hi": features.published_at + STORY_WINDOW,
+    }
+    slots = {f"key{i}": keys[i] if i < len(keys) else "" for i in range(MAX_KEYS)}
+    near = conn.execute(NEAR_STORIES, {**window, **slots})
+    shared = Counter(story_id for (story_id,) in near)
+    ranked = sorted(shared.items(), key=lambda kv: (-kv[1], -kv[0]))
+    story_ids = [story_id for story_id, _ in ranked[:CANDIDATE_STORIES]]
     if not story_ids:
         return []
     members: dict[int, list[StoryFeatures]] = {i: [] for i in story_ids}
@@ -117,8 +130,29 @@ def candidate_stories(
         articles.c.published_at <= features.published_at + STORY_WINDOW,
     )
     for row in conn.execute(query):
-        members[row.story_id].append(StoryFeatures.from_json(row.story_features))
+        members[row.story_id].append(parsed_features(row.story_features))
     return [StoryCandidate(i, tuple(found)) for i, found in members.items() if found]
+
+
+def near_stories_query(slots: int) -> CompoundSelect:
+    """The stories of the most recent articles in the window under each of ``slots`` keys,
+    one row per article: built once, so a placement only binds its values."""
+    per_key = [
+        select(articles.c.story_id)
+        .join(article_keys, article_keys.c.article_id == articles.c.id)
+        .where(article_keys.c.key == bindparam(f"key{i}"))
+        .where(article_keys.c.published_at >= bindparam("lo", type_=UTCDateTime()))
+        .where(article_keys.c.published_at <= bindparam("hi", type_=UTCDateTime()))
+        .where(articles.c.id != bindparam("article_id"), articles.c.story_id.is_not(None))
+        .order_by(article_keys.c.published_at.desc())
+        .limit(ARTICLES_PER_KEY)
+        .subquery()
+        for i in range(slots)
+    ]
+    return union_all(*(select(q.c.story_id) for q in per_key))
+
+
+NEAR_STORIES = near_stories_query(MAX_KEYS)
 
 
 def file_keys(conn: Connection, article_id: int, features: StoryFeatures, keys: list[str]) -> None:
@@ -129,6 +163,12 @@ def file_keys(conn: Connection, article_id: int, features: StoryFeatures, keys: 
             for k in keys
         ]
         conn.execute(insert(article_keys), rows)
+
+
+@lru_cache(maxsize=20_000)
+def parsed_features(stored: str) -> StoryFeatures:
+    """Stored features, parsed once per process: recent stories are read again and again."""
+    return StoryFeatures.from_json(stored)
 
 
 def start_story(conn: Connection, article_id: int) -> int:
@@ -182,9 +222,7 @@ def representative_title(conn: Connection, story_id: int) -> str:
             .order_by(articles.c.published_at, articles.c.id)
         )
     )
-    with_features = [
-        (r.title, StoryFeatures.from_json(r.story_features)) for r in rows if r.story_features
-    ]
+    with_features = [(r.title, parsed_features(r.story_features)) for r in rows if r.story_features]
     if with_features:
         return story_title(with_features)
     return rows[0].title if rows else ""

@@ -1,0 +1,177 @@
+"""Where articles are built (``drafts.draft_article``): on one thread of the fetching
+process (``ThreadBuilder``), or on a bounded pool of worker processes that use the other
+cores (``ProcessBuilder``, for ``tagwire fetch`` and ``serve``).
+
+A worker process loads the NER models and the category model once, and keeps the tagger it
+was sent last: the parent builds the tagger from the store, and it travels pickled, once per
+worker and tagger. Jobs and drafts are small picklable records (``ArticleJob`` holds the
+page as fetched). A worker process that dies breaks the pool: the pool is replaced and the
+articles it held are built again; an article that was in ``ATTEMPTS`` broken pools is built
+from the feed's text with the reason recorded, and if even that fails the feed update fails
+and its entries stay new for the next check. Workers ignore Ctrl-C (the parent stops them
+after their current article) and exit when the parent is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Protocol
+
+from tagwire.drafts import ArticleJob, draft_article
+from tagwire.enrich.tagging import Tagger
+from tagwire.errors import WorkerDied
+from tagwire.models import ArticleDraft
+from tagwire.settings import Settings
+
+log = logging.getLogger("tagwire.cpu_pool")
+ATTEMPTS = 3  # broken pools an article may be in before it is built from the feed's text
+PARENT_CHECK_SECONDS = 1.0
+
+
+class ArticleBuilder(Protocol):
+    async def draft(self, tagger: Tagger, job: ArticleJob) -> ArticleDraft: ...
+
+    def close(self) -> None: ...
+
+
+def open_builder(settings: Settings) -> ArticleBuilder:
+    """``settings.cpu_processes`` worker processes, or with 1 a thread of this process."""
+    if settings.cpu_processes > 1:
+        return ProcessBuilder(settings.cpu_processes)
+    return ThreadBuilder()
+
+
+class ThreadBuilder:
+    """One thread: extraction and NER hold the GIL, the thread keeps them off the loop."""
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagwire-cpu")
+
+    async def draft(self, tagger: Tagger, job: ArticleJob) -> ArticleDraft:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, draft_article, tagger, job)
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True, cancel_futures=True)
+
+
+class ProcessBuilder:
+    """``processes`` worker processes, replaced when one dies."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self.replaced = 0  # pools replaced after a worker process died
+        self._pool: ProcessPoolExecutor | None = None
+        self._shipped: tuple[Tagger, str, bytes] | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    async def draft(self, tagger: Tagger, job: ArticleJob) -> ArticleDraft:
+        key, payload = self._tagger_payload(tagger)
+        for attempt in range(ATTEMPTS + 1):
+            if attempt == ATTEMPTS:
+                job = job.without_page(f"a worker process died {ATTEMPTS} times building it")
+            pool = self._running_pool()
+            try:
+                return await self._run(pool, key, payload, job)
+            except BrokenProcessPool:
+                self._replace(pool)
+        raise WorkerDied(f"a worker process died building {job.entry.url or job.entry.guid}")
+
+    def close(self) -> None:
+        """Stop the workers after the article each is building; queued jobs are dropped."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def pids(self) -> list[int]:
+        pool = self._pool
+        processes = getattr(pool, "_processes", None) or {}
+        return list(processes)
+
+    async def _run(
+        self, pool: ProcessPoolExecutor, key: str, payload: bytes, job: ArticleJob
+    ) -> ArticleDraft:
+        try:
+            return await _awaited(pool.submit(build_in_worker, key, None, job))
+        except TaggerMissing:  # this worker has not got this tagger yet
+            return await _awaited(pool.submit(build_in_worker, key, payload, job))
+
+    def _tagger_payload(self, tagger: Tagger) -> tuple[str, bytes]:
+        shipped = self._shipped
+        if shipped is None or shipped[0] is not tagger:
+            payload = pickle.dumps(tagger, protocol=pickle.HIGHEST_PROTOCOL)
+            key = hashlib.sha256(payload).hexdigest()[:16]
+            shipped = self._shipped = (tagger, key, payload)
+        return shipped[1], shipped[2]
+
+    def _running_pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._closed:
+                raise WorkerDied("the article workers are stopping")
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=start_worker,
+                    initargs=(os.getpid(),),
+                )
+            return self._pool
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """Drop a broken pool once, however many of its articles report it."""
+        with self._lock:
+            if self._pool is not broken:
+                return
+            self._pool = None
+            self.replaced += 1
+        log.warning("a worker process building articles died; starting new ones")
+        broken.shutdown(wait=False, cancel_futures=True)
+
+
+async def _awaited(future: Future[ArticleDraft]) -> ArticleDraft:
+    return await asyncio.wrap_future(future)
+
+
+class TaggerMissing(Exception):
+    """A worker process was sent a job for a tagger it has not been sent (internal: the
+    parent sends the job again with the tagger)."""
+
+
+_worker_tagger: dict[str, Tagger] = {}
+
+
+def build_in_worker(key: str, payload: bytes | None, job: ArticleJob) -> ArticleDraft:
+    """In a worker process: the article of ``job``, with the tagger named ``key``."""
+    if key not in _worker_tagger:
+        if payload is None:
+            raise TaggerMissing(key)
+        _worker_tagger.clear()  # one tagger at a time: the newest
+        _worker_tagger[key] = pickle.loads(payload)
+    return draft_article(_worker_tagger[key], job)
+
+
+def start_worker(parent_pid: int) -> None:
+    """Ctrl-C reaches the whole process group: the parent stops the workers, in order."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch = threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True)
+    watch.start()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    # A parent killed outright (SIGKILL) cannot stop its workers; they must not linger.
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
