@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tagwire.cpu_pool import ATTEMPTS, ArticleBuilder, ProcessBuilder, ThreadBuilder
+from tagwire.cpu_pool import ArticleBuilder, ProcessBuilder, ThreadBuilder
 from tagwire.drafts import ArticleJob
 from tagwire.enrich.entities import EntityRecognizer
 from tagwire.enrich.gazetteer import known, load_gazetteer
@@ -139,7 +139,34 @@ def test_an_article_that_kills_every_worker_process_fails_its_feed_update(recogn
     builder = ProcessBuilder(1)
     with pytest.raises(WorkerDied):
         build(builder, tagger, jobs()[:1])
-    assert builder.replaced == ATTEMPTS + 1  # each full attempt, then the feed's text
+    assert builder.replaced == 1  # the shared pool once; then lone workers, ATTEMPTS of them
+
+
+class TaggerThatDiesOnPoison(Tagger):
+    """Ends its worker process when it tags an article titled "Poison ..."."""
+
+    def tag(self, title, text, language, outlet=None):  # type: ignore[no-untyped-def]
+        if title.startswith("Poison"):
+            os._exit(1)
+        return super().tag(title, text, language, outlet)
+
+
+def test_an_article_that_kills_its_worker_takes_no_other_article_down(recognizer):
+    tagger = TaggerThatDiesOnPoison(load_gazetteer(), recognizer, 15)
+    work = jobs()
+    poison = replace(work[0], entry=replace(work[0].entry, guid="poison", title="Poison pill"))
+    builder = ProcessBuilder(2)
+
+    async def run() -> list[Any]:
+        every = [builder.draft(tagger, job) for job in [poison, *work]]
+        return list(await asyncio.gather(*every, return_exceptions=True))
+
+    try:
+        results = asyncio.run(run())
+    finally:
+        builder.close()
+    assert isinstance(results[0], WorkerDied)
+    assert [d.extraction_status for d in results[1:]] == ["full", "full", "feed"]
 
 
 def test_worker_processes_ignore_ctrl_c_and_end_with_their_pool(recognizer):

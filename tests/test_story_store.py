@@ -5,6 +5,7 @@ placed by ``retag``."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
@@ -91,3 +92,41 @@ def _tag_id(engine, slug: str) -> int:
     found = find_tag(engine, slug)
     assert found is not None
     return found.id
+
+
+CONSENT = (
+    "We use cookies and similar technologies to run this site, measure its audience and show"
+    " you offers; by continuing you accept them. You can change your choices at any time in"
+    " the privacy settings at the bottom of every page. Subscribe to read the whole article."
+)
+
+
+def test_two_articles_behind_the_same_boilerplate_are_not_duplicates(engine):
+    feed_id = feed(engine)
+    floods = stored(engine, feed_id, 2, CONSENT, tags=(tag("Mopti", "mopti"),))
+    with engine.begin() as conn:  # give it its own headline: stored() takes it from the text
+        conn.execute(update(articles).where(articles.c.id == floods).values(title="Mopti floods"))
+    vote = draft(feed_id, 1, text=CONSENT, title="Election results announced in Dakar")
+    features, signature = describe_story(
+        vote.title, vote.text, "en", vote.tags, vote.published_at, "Outlet A"
+    )
+    vote_id, _ = save_article(engine, replace(vote, story_features=features, signature=signature))
+    with engine.connect() as conn:
+        assert (
+            conn.execute(select(articles.c.duplicate_of).where(articles.c.id == vote_id)).scalar()
+            is None
+        )
+    assert vote_id in [a.id for a in latest_articles(engine, None, 10).articles]
+
+
+def test_an_article_updated_in_place_moves_its_story_with_it(engine):
+    feed_id = feed(engine)
+    first = stored(engine, feed_id, 30, FLOOD)
+    later = replace(
+        draft(feed_id, 30, text=FLOOD, title="Ségou floods: the toll rises", tags=TAGS),
+        published_at=get_article(engine, first).published_at + timedelta(days=5),
+    )
+    save_article(engine, later)
+    story = story_page(engine, get_article(engine, first).story_id)
+    assert story.title == "Ségou floods: the toll rises"
+    assert story.last_seen_at == later.published_at

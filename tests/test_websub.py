@@ -368,3 +368,11 @@ def next_check_at(engine, feed_id: int) -> datetime:
 def reset(site: HTTPServer) -> None:
     site.clear()
     allow_robots(site)
+
+
+def test_malformed_hub_values_are_refused_not_crashed_on():
+    from tagwire.websub.decide import REQUESTED_LEASE, lease
+    from tagwire.websub.signature import signature_matches
+
+    assert not signature_matches("secret", b"body", "sha256=é")
+    assert lease("²") == REQUESTED_LEASE and lease("9" * 5000) == REQUESTED_LEASE

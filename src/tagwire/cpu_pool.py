@@ -6,10 +6,11 @@ A worker process loads the NER models and the category model once, and keeps the
 was sent last: the parent builds the tagger from the store, and it travels pickled, once per
 worker and tagger. Jobs and drafts are small picklable records (``ArticleJob`` holds the
 page as fetched). A worker process that dies breaks the pool: the pool is replaced and the
-articles it held are built again; an article that was in ``ATTEMPTS`` broken pools is built
-from the feed's text with the reason recorded, and if even that fails the feed update fails
-and its entries stay new for the next check. Workers ignore Ctrl-C (the parent stops them
-after their current article) and exit when the parent is gone.
+articles it held are built again, each alone in a worker of its own, so that the article
+that killed it does not take the others down; an article that kills ``ATTEMPTS`` lone
+workers is built from the feed's text with the reason recorded, and if even that fails it
+is left out of this update (it stays new for the next check). Workers ignore Ctrl-C (the
+parent stops them after their current article) and exit when the parent is gone.
 """
 
 from __future__ import annotations
@@ -75,18 +76,36 @@ class ProcessBuilder:
         self._shipped: tuple[Tagger, str, bytes] | None = None
         self._lock = threading.Lock()
         self._closed = False
+        self._alone: asyncio.Semaphore | None = None
 
     async def draft(self, tagger: Tagger, job: ArticleJob) -> ArticleDraft:
         key, payload = self._tagger_payload(tagger)
-        for attempt in range(ATTEMPTS + 1):
-            if attempt == ATTEMPTS:
-                job = job.without_page(f"a worker process died {ATTEMPTS} times building it")
-            pool = self._running_pool()
-            try:
-                return await self._run(pool, key, payload, job)
-            except BrokenProcessPool:
-                self._replace(pool)
+        pool = self._running_pool()
+        try:
+            return await self._run(pool, key, payload, job)
+        except BrokenProcessPool:
+            self._replace(pool)
+        # The shared pool broke with this article in it, maybe because of another one: it
+        # is built again alone, so only an article that kills its own worker pays for it.
+        async with self._alone_slot():
+            for attempt in range(1, ATTEMPTS + 1):
+                if attempt == ATTEMPTS:
+                    job = job.without_page(f"a worker process died {ATTEMPTS} times building it")
+                alone = self._new_pool(1)
+                try:
+                    return await self._run(alone, key, payload, job)
+                except BrokenProcessPool:
+                    continue
+                finally:
+                    alone.shutdown(wait=False, cancel_futures=True)
         raise WorkerDied(f"a worker process died building {job.entry.url or job.entry.guid}")
+
+    def _alone_slot(self) -> asyncio.Semaphore:
+        # One lone worker at a time: after a crash, every article that was in flight comes
+        # here, and each lone worker loads the models.
+        if self._alone is None:
+            self._alone = asyncio.Semaphore(1)
+        return self._alone
 
     def close(self) -> None:
         """Stop the workers after the article each is building; queued jobs are dropped."""
@@ -122,13 +141,16 @@ class ProcessBuilder:
             if self._closed:
                 raise WorkerDied("the article workers are stopping")
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.processes,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=start_worker,
-                    initargs=(os.getpid(),),
-                )
+                self._pool = self._new_pool(self.processes)
             return self._pool
+
+    def _new_pool(self, processes: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=start_worker,
+            initargs=(os.getpid(),),
+        )
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         """Drop a broken pool once, however many of its articles report it."""

@@ -24,7 +24,7 @@ from tagwire.drafts import ArticleJob, entry_hash
 from tagwire.enrich.entities import EntityRecognizer
 from tagwire.enrich.gazetteer import data_file_text, known, load_gazetteer
 from tagwire.enrich.tagging import RULES_VERSION, Tagger
-from tagwire.errors import FeedError, FetchError, InvalidInput, TagwireError
+from tagwire.errors import FeedError, FetchError, InvalidInput, TagwireError, WorkerDied
 from tagwire.feeds import parse_feed
 from tagwire.fetch import Fetcher, check_url
 from tagwire.fetch.politeness import LocalHostGate
@@ -130,9 +130,16 @@ class Pipeline:
     async def store_entries(self, feed: FeedState, parsed: ParsedFeed) -> tuple[int, int]:
         seen = article_store.seen_entries(self.engine, feed.id, (e.guid for e in parsed.entries))
         entries = decide(parsed.entries, seen)
-        drafts = await asyncio.gather(*(self.build_article(feed, parsed, e) for e in entries))
+        built = await asyncio.gather(
+            *(self.build_article(feed, parsed, e) for e in entries), return_exceptions=True
+        )
         new = updated = 0
-        for draft in drafts:
+        for entry, draft in zip(entries, built, strict=True):
+            if isinstance(draft, WorkerDied):  # that entry alone; it stays new for next time
+                log.error("feed_id=%s entry=%s error=%s", feed.id, entry.guid, draft)
+                continue
+            if isinstance(draft, BaseException):
+                raise draft
             _, created = article_store.save_article(self.engine, draft)
             new, updated = (new + 1, updated) if created else (new, updated + 1)
         return new, updated

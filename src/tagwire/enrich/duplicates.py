@@ -84,3 +84,15 @@ def is_duplicate(a_signature: Signature, b_signature: Signature) -> bool:
 
 def is_empty(signature: Signature) -> bool:
     return all(value == EMPTY for value in signature)
+
+
+_HEADLINE_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def headlines_agree(a_title: str, b_title: str) -> bool:
+    """Whether two headlines share a word of four letters or more (or one is missing): a
+    re-published text keeps most of its headline, while two articles behind the same
+    boilerplate (a consent wall, a feed's stock blurb) have headlines of their own."""
+    a = {w.casefold() for w in _HEADLINE_WORD.findall(a_title)}
+    b = {w.casefold() for w in _HEADLINE_WORD.findall(b_title)}
+    return not a or not b or bool(a & b)

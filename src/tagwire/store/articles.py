@@ -17,7 +17,7 @@ from tagwire.feeds.text import strip_control
 from tagwire.models import ArticleDraft, TagScore
 from tagwire.store.outlets import outlet_id_for
 from tagwire.store.schema import articles, outlets
-from tagwire.store.stories import place_in_story
+from tagwire.store.stories import place_in_story, refresh_placement
 from tagwire.store.tags import link_tags
 
 
@@ -54,6 +54,8 @@ def save_article(engine: Engine, draft: ArticleDraft) -> tuple[int, bool]:
         if draft.story_features and (created or not _has_story(conn, article_id)):
             features = StoryFeatures.from_json(draft.story_features)
             place_in_story(conn, article_id, features, draft.signature)
+        elif not created:
+            refresh_placement(conn, article_id, draft.published_at, draft.signature)
     return article_id, created
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import (
     CompoundSelect,
     Connection,
+    Row,
     bindparam,
+    delete,
     distinct,
     func,
     insert,
@@ -25,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 
-from tagwire.enrich.duplicates import band_keys, is_duplicate
+from tagwire.enrich.duplicates import band_keys, headlines_agree, is_duplicate
 from tagwire.enrich.stories import (
     STORY_WINDOW,
     StoryCandidate,
@@ -51,7 +54,7 @@ def place_in_story(
     signature: Sequence[int],
 ) -> int:
     """Give the stored article its story (and the article it repeats, if any); its id."""
-    original = find_duplicate(conn, article_id, signature) if signature else None
+    original = find_duplicate(conn, article_id, features, signature) if signature else None
     if signature:
         remember_bands(conn, article_id, signature)
     if original is not None:
@@ -71,8 +74,12 @@ def place_in_story(
     return story_id
 
 
-def find_duplicate(conn: Connection, article_id: int, signature: Sequence[int]):  # -> Row | None
-    """The earliest stored article whose text this one repeats."""
+def find_duplicate(
+    conn: Connection, article_id: int, features: StoryFeatures, signature: Sequence[int]
+) -> Row | None:
+    """The earliest article published within the window whose text this one repeats under
+    a headline that agrees with its own."""
+    title = conn.execute(select(articles.c.title).where(articles.c.id == article_id)).scalar()
     sharing = (
         select(article_bands.c.article_id)
         .distinct()
@@ -81,20 +88,48 @@ def find_duplicate(conn: Connection, article_id: int, signature: Sequence[int]):
         .limit(DUPLICATE_CANDIDATES)
     )
     query = (
-        select(articles.c.id, articles.c.story_id, articles.c.signature, articles.c.duplicate_of)
+        select(
+            articles.c.id,
+            articles.c.title,
+            articles.c.story_id,
+            articles.c.signature,
+            articles.c.duplicate_of,
+        )
         .where(articles.c.id.in_(sharing))
+        .where(articles.c.published_at >= features.published_at - STORY_WINDOW)
+        .where(articles.c.published_at <= features.published_at + STORY_WINDOW)
         .order_by(articles.c.id)
     )
     for row in conn.execute(query):
-        if row.signature and is_duplicate(signature, row.signature):
-            if row.duplicate_of is not None:
-                return conn.execute(
-                    select(articles.c.id, articles.c.story_id).where(
-                        articles.c.id == row.duplicate_of
-                    )
-                ).first()
-            return row
+        if not row.signature or not is_duplicate(signature, row.signature):
+            continue
+        if not headlines_agree(title or "", row.title):
+            continue
+        if row.duplicate_of is not None:
+            return conn.execute(
+                select(articles.c.id, articles.c.story_id).where(articles.c.id == row.duplicate_of)
+            ).first()
+        return row
     return None
+
+
+def refresh_placement(
+    conn: Connection, article_id: int, published_at: datetime, signature: Sequence[int]
+) -> None:
+    """An article updated in place: its keys move with its date, its bands with its text,
+    and its story's counts, time span and title follow."""
+    story_id = conn.execute(select(articles.c.story_id).where(articles.c.id == article_id)).scalar()
+    if story_id is None:
+        return
+    conn.execute(
+        update(article_keys)
+        .where(article_keys.c.article_id == article_id)
+        .values(published_at=published_at)
+    )
+    conn.execute(delete(article_bands).where(article_bands.c.article_id == article_id))
+    if signature:
+        remember_bands(conn, article_id, signature)
+    refresh_story(conn, story_id)
 
 
 def remember_bands(conn: Connection, article_id: int, signature: Sequence[int]) -> None:
@@ -191,7 +226,9 @@ def start_story(conn: Connection, article_id: int) -> int:
 
 
 def refresh_story(conn: Connection, story_id: int) -> None:
-    """Counts, time span and title from the story's articles as they are now."""
+    """Counts, time span and title from the story's articles as they are now. The story's
+    row is locked first (PostgreSQL), so two workers adding to one story count both."""
+    conn.execute(select(stories.c.id).where(stories.c.id == story_id).with_for_update())
     summary = conn.execute(
         select(
             func.count(),

@@ -86,7 +86,8 @@ def verify_intent(
 
 def lease(value: str | None) -> timedelta:
     """The lease the hub granted (``hub.lease_seconds``), within sane bounds."""
-    if value is None or not value.strip().isdigit():
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit() and len(value) < 12):  # "²" is a digit too
         return REQUESTED_LEASE
-    seconds = min(int(value.strip()), int(LONGEST_LEASE.total_seconds()))
+    seconds = min(int(value), int(LONGEST_LEASE.total_seconds()))
     return timedelta(seconds=seconds)

@@ -26,5 +26,6 @@ def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
     algorithm = ALGORITHMS.get(method.strip().lower())
     if not secret or algorithm is None or not given:
         return False
-    expected = hmac.new(secret.encode(), body, algorithm).hexdigest()
-    return hmac.compare_digest(expected, given.strip().lower())
+    expected = hmac.new(secret.encode(), body, algorithm).hexdigest().encode()
+    # Bytes: a header may carry any Latin-1 character, which compare_digest refuses in str.
+    return hmac.compare_digest(expected, given.strip().lower().encode("latin-1", "replace"))
