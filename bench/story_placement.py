@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import tempfile
 import time
@@ -28,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from fill import END, OUTLETS, TAGS, Draws
 from sqlalchemy import Engine, insert
 
 from tagwire.enrich.classify import load_category_model
@@ -40,21 +40,12 @@ from tagwire.store.schema import article_bands, article_keys, articles, outlets,
 from tagwire.store.stories import place_in_story
 
 DEMO_SAMPLE = Path(__file__).resolve().parents[1] / "src" / "tagwire" / "demo" / "sample.json"
-END = datetime(2026, 11, 1, tzinfo=UTC)
-SPAN = timedelta(days=5 * 365)
-TAGS, TERMS, OUTLETS = 50_000, 200_000, 2_000
+TERMS = 200_000
 BATCH = 5_000
 
 
-class Corpus:
+class Corpus(Draws):
     """Draws articles: Zipf-like tags and terms, stories of 1-8 articles close in time."""
-
-    def __init__(self, seed: int) -> None:
-        self.random = random.Random(seed)
-
-    def zipf(self, size: int) -> int:
-        # Inverse CDF of a 1/k law, cheap and heavy-tailed enough for tag frequencies.
-        return min(size - 1, int(size ** self.random.random()) - 1)
 
     def features(self, published: datetime, outlet: str, theme: list[str]) -> StoryFeatures:
         tags = {f"tag-{self.zipf(TAGS)}": self.random.random() for _ in range(6)}
@@ -72,9 +63,6 @@ class Corpus:
 
     def theme(self) -> list[str]:
         return [f"tag-{self.zipf(TAGS)}" for _ in range(2)]
-
-    def moment(self) -> datetime:
-        return END - SPAN * self.random.random()
 
 
 def fill(engine: Engine, size: int, corpus: Corpus) -> float:

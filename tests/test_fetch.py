@@ -10,10 +10,14 @@ import gzip
 import socket
 import threading
 import time
-from collections.abc import Iterator
+import tracemalloc
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import brotli
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -242,10 +246,10 @@ def test_cap_applies_to_decompressed_size(httpserver: HTTPServer) -> None:
 
 
 class SlowHandler(BaseHTTPRequestHandler):
-    release = threading.Event()
+    stop = threading.Event()
 
     def do_GET(self) -> None:
-        self.release.wait(timeout=10)
+        self.stop.wait(timeout=10)
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -254,19 +258,27 @@ class SlowHandler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def slow_server() -> Iterator[str]:
-    handler = type("Handler", (SlowHandler,), {"release": threading.Event()})
+@contextmanager
+def threaded_server(handler: type[BaseHTTPRequestHandler], path: str) -> Iterator[str]:
+    """The URL of ``path`` on a server of ``handler`` in a thread; on the way out its
+    ``stop`` event is set (handlers that wait return), then the server is shut down."""
+    handler = type("Handler", (handler,), {"stop": threading.Event()})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/slow"
+        yield f"http://127.0.0.1:{server.server_address[1]}{path}"
     finally:
-        handler.release.set()
+        handler.stop.set()  # type: ignore[attr-defined]
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture
+def slow_server() -> Iterator[str]:
+    with threaded_server(SlowHandler, "/slow") as url:
+        yield url
 
 
 def test_slow_server_is_fetch_timeout(slow_server: str) -> None:
@@ -484,3 +496,106 @@ def test_robots_txt_missing_allows_and_unreadable_is_asked_again_later(
     clock[0] += ROBOTS_KEEP_SECONDS - 1
     assert isinstance(fetch_pages([page], cache)[0], FetchResult)
     assert asked == ["/robots.txt", "/robots.txt"]
+
+
+# Decompression bombs and a server that never finishes
+
+BOMB_CAP = 1_000_000
+
+
+def inflating_to_a_gigabyte(compress: Callable[[bytes], bytes], end: bytes) -> Iterator[bytes]:
+    """1 GiB of zeros, compressed as it is sent in sends of 128 MiB each (never held whole):
+    each send is a few KB the client reads at once."""
+    block = bytes(1 << 20)
+    for _ in range(8):
+        yield b"".join(compress(block) for _ in range(128))
+    yield end
+
+
+def gzip_bomb() -> Iterator[bytes]:
+    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)
+    return inflating_to_a_gigabyte(deflate.compress, b"")
+
+
+def brotli_bomb() -> Iterator[bytes]:
+    squeeze = brotli.Compressor(quality=3)
+    return inflating_to_a_gigabyte(lambda block: squeeze.process(block) + squeeze.flush(), b"")
+
+
+@pytest.mark.parametrize(("coding", "bomb"), [("gzip", gzip_bomb), ("br", brotli_bomb)])
+def test_a_decompression_bomb_stops_at_the_cap_in_bounded_memory(
+    site: HTTPServer, coding: str, bomb: Callable[[], Iterator[bytes]]
+) -> None:
+    site.expect_request("/bomb").respond_with_handler(
+        lambda _request: Response(bomb(), headers={"Content-Encoding": coding})
+    )
+    tracemalloc.start()
+    try:
+        with pytest.raises(ResponseTooLarge, match="exceeds 1,000,000 bytes"):
+            fetch_feed(site.url_for("/bomb"), make_settings(max_body_bytes=BOMB_CAP))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # A sanity bound, not a measure: inflating one read whole takes over 100 MB.
+    assert peak < 8 * BOMB_CAP
+
+
+@pytest.mark.parametrize(
+    ("coding", "encode"),
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("deflate", lambda body: zlib.compress(body)[2:-4]),  # raw deflate, as some send it
+        ("br", brotli.compress),
+        ("gzip, br", lambda body: brotli.compress(gzip.compress(body))),
+        ("x-unknown", lambda body: body),
+    ],
+)
+def test_bodies_are_decoded_piece_by_piece(
+    httpserver: HTTPServer, coding: str, encode: Callable[[bytes], bytes]
+) -> None:
+    body = FEED_BODY * 5_000  # several pieces once inflated
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        encode(body), headers={"Content-Encoding": coding}
+    )
+    assert fetch_feed(httpserver.url_for("/feed.xml")).body == body
+
+
+def test_a_corrupt_compressed_body_is_a_fetch_error(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        b"\x1f\x8b\x08\x00 definitely not gzip", headers={"Content-Encoding": "gzip"}
+    )
+    with pytest.raises(FetchError, match="cannot decode the gzip body"):
+        fetch_feed(httpserver.url_for("/feed.xml"))
+
+
+class TrickleHandler(BaseHTTPRequestHandler):
+    """Sends one byte every 0.2 s until the client goes or the test ends."""
+
+    stop = threading.Event()
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.end_headers()
+        try:
+            while not self.stop.wait(0.2):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def trickle_server() -> Iterator[str]:
+    with threaded_server(TrickleHandler, "/feed.xml") as url:
+        yield url
+
+
+def test_a_body_trickling_forever_is_cut_at_the_total_time_limit(trickle_server: str) -> None:
+    """Each byte comes well within the read timeout; only the total limit can end it."""
+    with pytest.raises(FetchTimeout, match="timed out after 1s"):
+        fetch_feed(trickle_server, make_settings(fetch_timeout=1.0))

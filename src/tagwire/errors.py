@@ -5,7 +5,7 @@
      +-- InvalidInput           a URL, file or name given by the user cannot be used
      |    +-- UnknownTag        no tag has that label, slug or alias
      +-- FetchError             the HTTP fetch failed
-     |    +-- BlockedAddress    the host resolves to a private or loopback address
+     |    +-- BlockedAddress    the host is or resolves to a non-public address (SSRF)
      |    +-- FetchTimeout      connect, read or total time limit
      |    +-- TooManyRedirects  more hops than allowed, or a redirect loop
      |    +-- ResponseTooLarge  the body passed the size cap
@@ -15,6 +15,7 @@
      |    +-- NotAFeed          HTML or another document where a feed was expected
      +-- ExtractError           no article text could be extracted from a page
      +-- StoreError             the database refused an operation
+     |    +-- DatabaseUnavailable  it cannot be opened or written at all: read-only, disk full
      +-- WorkerDied             a worker process building articles died, again and again
 
 Foreign errors (httpx, feedparser, trafilatura, SQLAlchemy) are translated into these at
@@ -50,7 +51,8 @@ class FetchError(TagwireError):
 
 
 class BlockedAddress(FetchError):
-    """The host resolves to an address tagwire refuses to contact."""
+    """The host is, or resolves to, an address tagwire refuses to contact: loopback,
+    private, link-local, cloud metadata and the like (see ``fetch.guard``)."""
 
 
 class FetchTimeout(FetchError):
@@ -98,6 +100,11 @@ class ExtractError(TagwireError):
 
 class StoreError(TagwireError):
     """The database refused an operation."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be opened or written at all (read-only, disk full, damaged):
+    no one feed's or article's fault, so no reason to go on with the others."""
 
 
 class WorkerDied(TagwireError):

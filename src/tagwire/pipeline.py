@@ -25,7 +25,7 @@ from tagwire.enrich.entities import EntityRecognizer
 from tagwire.enrich.gazetteer import data_file_text, known, load_gazetteer
 from tagwire.enrich.tagging import RULES_VERSION, Tagger
 from tagwire.errors import FeedError, FetchError, InvalidInput, TagwireError, WorkerDied
-from tagwire.feeds import parse_feed
+from tagwire.feeds import parse_fetched_feed
 from tagwire.fetch import Fetcher, check_url
 from tagwire.fetch.politeness import LocalHostGate
 from tagwire.models import (
@@ -51,9 +51,13 @@ T = TypeVar("T")
 def decide(entries: Iterable[FeedEntry], seen: dict[str, str]) -> list[FeedEntry]:
     """Entries that are new or changed since stored; no I/O, so tests can pin it."""
     chosen: dict[str, FeedEntry] = {}
+    considered: set[str] = set()
     for entry in entries:
-        if entry.guid not in chosen and seen.get(entry.guid) != entry_hash(entry):
+        # Only a guid's first listing counts: else two listings that differ would take
+        # turns as the stored one, an "update" at every poll.
+        if entry.guid not in considered and seen.get(entry.guid) != entry_hash(entry):
             chosen[entry.guid] = entry
+        considered.add(entry.guid)
     return list(chosen.values())
 
 
@@ -98,7 +102,7 @@ class Pipeline:
                 )
                 await keep_subscription(self.settings, self.engine, self.fetcher, feed)
                 return self._report(FeedOutcome(feed.id, feed.url, "not-modified"))
-            parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+            parsed = await parse_fetched_feed(result)
             if parsed.children:
                 parsed = await self.read_sitemap_index(parsed)
         except (FetchError, FeedError) as exc:
@@ -123,7 +127,7 @@ class Pipeline:
         entries: list[FeedEntry] = []
         for child in index.children:
             result = await self.fetcher.fetch_feed(child)
-            parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+            parsed = await parse_fetched_feed(result)
             entries.extend(parsed.entries)
         return replace(index, entries=tuple(entries), children=())
 

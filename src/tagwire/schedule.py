@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from tagwire.cpu_pool import ArticleBuilder, open_builder
 from tagwire.enrich.tagging import Tagger
+from tagwire.errors import DatabaseUnavailable
 from tagwire.fetch import Fetcher
 from tagwire.fetch.politeness import LocalHostGate
 from tagwire.fetch.robots import RobotsCache
@@ -68,6 +69,8 @@ async def update_isolated(pipeline: Pipeline, feed: FeedState) -> FeedOutcome:
     """One feed's update; a bug it hits is logged and recorded on that feed alone."""
     try:
         return await pipeline.update_feed(feed)
+    except DatabaseUnavailable:  # not this feed's fault: no use going on with the others
+        raise
     except Exception as exc:  # the boundary for the unexpected: keep the other feeds going
         log.exception("feed_id=%s url=%s status=crash", feed.id, feed.url)
         return pipeline.record_crash(feed, exc)

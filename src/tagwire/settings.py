@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import ipaddress
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -24,6 +26,7 @@ from tagwire.errors import ConfigError
 
 ENV_PREFIX = "TAGWIRE_"
 MIN_TOKEN_CHARS = 16
+MIN_PASSWORD_CHARS = 8
 
 
 def default_database_url() -> str:
@@ -64,6 +67,11 @@ class Settings:
     )
     allow_private_networks: bool = _setting(
         False, "Allow fetching loopback and private addresses (tests and the demo set it)."
+    )
+    allowed_networks: str = _setting(
+        "",
+        "Comma-separated networks (e.g. 10.20.0.0/16) and host names that may be fetched"
+        " although private. Cloud metadata addresses are refused unless listed here.",
     )
     user_agent: str = _setting(
         "tagwire/0.1 (self-hosted news reader)",
@@ -123,6 +131,30 @@ class Settings:
         " at least 16 characters. Empty: the API is read-only.",
         secret=True,
     )
+    read_password: str = _setting(
+        "",
+        "Password readers give at /login before any page, feed or API read (at least 8"
+        " characters). Empty: reading is public. Logging in with `API_TOKEN` opens an admin"
+        " session instead.",
+        secret=True,
+    )
+    secret_key: str = _setting(
+        "",
+        "Key that signs login sessions and feed keys, at least 16 characters. Empty: derived"
+        " from `API_TOKEN` and `READ_PASSWORD` (changing either logs everyone out).",
+        secret=True,
+    )
+    api_rate_limit: int = _setting(
+        300, "Requests a minute one client may make to /api/ (bursts up to that many); 0: no limit."
+    )
+    search_rate_limit: int = _setting(
+        60, "Tag searches and suggestions, and login attempts, a minute per client; 0: no limit."
+    )
+    trusted_proxies: str = _setting(
+        "",
+        "Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For names"
+        " the client for rate limits. Empty: the connecting address is the client.",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -181,6 +213,8 @@ class Settings:
                 f"{ENV_PREFIX}API_TOKEN must be at least {MIN_TOKEN_CHARS} characters"
                 " (e.g. python -c 'import secrets; print(secrets.token_urlsafe())')"
             )
+        check_access(self)
+        parse_allowed_networks(self.allowed_networks)
         if self.public_url:
             check_public_url(self.public_url)
         if "://" not in self.database_url:
@@ -191,6 +225,47 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def check_access(settings: Settings) -> None:
+    """Passwords and keys long enough, rate limits not negative, proxies real networks."""
+    if settings.read_password and len(settings.read_password) < MIN_PASSWORD_CHARS:
+        raise ConfigError(
+            f"{ENV_PREFIX}READ_PASSWORD must be at least {MIN_PASSWORD_CHARS} characters"
+        )
+    if settings.secret_key and len(settings.secret_key) < MIN_TOKEN_CHARS:
+        raise ConfigError(f"{ENV_PREFIX}SECRET_KEY must be at least {MIN_TOKEN_CHARS} characters")
+    for name in ("api_rate_limit", "search_rate_limit"):
+        if getattr(settings, name) < 0:
+            raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be 0 (no limit) or more")
+    for proxy in filter(None, (p.strip() for p in settings.trusted_proxies.split(","))):
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"{ENV_PREFIX}TRUSTED_PROXIES: {proxy!r} is not an IP address or network"
+            ) from None
+
+
+AllowedNetworks = tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...], frozenset[str]]
+HOST_LABEL = r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?"
+HOST_NAME = re.compile(rf"(?=.*[a-z]){HOST_LABEL}(\.{HOST_LABEL})*")
+
+
+def parse_allowed_networks(raw: str) -> AllowedNetworks:
+    """``ALLOWED_NETWORKS`` as (networks, host names); a bad entry stops start-up."""
+    networks, hosts = [], set()
+    for entry in filter(None, (e.strip().lower().rstrip(".") for e in raw.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(entry))
+        except ValueError as exc:
+            if "/" in entry or not HOST_NAME.fullmatch(entry) or len(entry) > 253:
+                raise ConfigError(
+                    f"{ENV_PREFIX}ALLOWED_NETWORKS: {entry!r} is neither a network such as"
+                    f" 10.20.0.0/16 nor a host name ({exc})"
+                ) from None
+            hosts.add(entry)
+    return tuple(networks), frozenset(hosts)
 
 
 def check_public_url(url: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from tagwire.errors import BlockedAddress, FeedError, FetchError, InvalidInput, NotAFeed
-from tagwire.feeds import find_feed_links, parse_feed, read_opml
+from tagwire.feeds import find_feed_links, parse_fetched_feed, read_opml
 from tagwire.fetch import Fetcher, check_url
 from tagwire.models import FetchResult, ParsedFeed
 from tagwire.settings import Settings
@@ -97,7 +97,7 @@ async def subscribe(
     if result.body.lstrip()[:200].lower().find(OPML_SNIFF) >= 0:
         raise InvalidInput(f"{url} is an OPML list; add the file itself or a URL ending in .opml")
     try:
-        parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+        parsed = await parse_fetched_feed(result)
     except NotAFeed:
         return await subscribe_discovered(fetcher, engine, result, title)
     except FeedError as exc:
@@ -112,7 +112,7 @@ async def subscribe_discovered(
     for candidate in find_feed_links(page.body, page.url):
         try:
             result = await fetcher.fetch_feed(candidate)
-            parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+            parsed = await parse_fetched_feed(result)
         except (FetchError, FeedError):
             continue
         return _store(engine, result.url, title, parsed)

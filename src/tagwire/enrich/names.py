@@ -127,7 +127,8 @@ def slugify(text: str) -> str:
         parts = _CAMEL.findall(chunk) if _has_camel(chunk) else [chunk]
         words.extend(parts)
     folded = [_fold(w).lower() for w in words]
-    return "-".join(w for w in folded if w)
+    # Lowercasing can add a combining mark ("İ" -> "i̇"): keep only the word characters.
+    return "-".join(part for w in folded for part in _WORD.findall(w))
 
 
 def fold(text: str) -> str:

@@ -7,6 +7,7 @@ failures become ``ExtractError`` here.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 from urllib.parse import urljoin
@@ -16,10 +17,12 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
 from tagwire.errors import ExtractError
+from tagwire.feeds.limits import MAX_ID_BYTES, MAX_TEXT_CHARS, MAX_TITLE_CHARS, clip
 from tagwire.feeds.text import normalise_space
 from tagwire.models import ExtractedPage
 from tagwire.timestamps import parse_timestamp
 
+log = logging.getLogger("tagwire.extract")
 MIN_TEXT_CHARS = 80
 _CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.I)
 _META_KEYS = {
@@ -56,9 +59,11 @@ def extract_page(body: bytes, *, url: str, content_type: str = "") -> ExtractedP
     text = normalise_space(doc.text or "") if isinstance(doc, Document) else ""
     if not isinstance(doc, Document) or len(text) < MIN_TEXT_CHARS:
         raise ExtractError("no article text found on the page")
+    if len(text) > MAX_TEXT_CHARS:
+        log.warning("url=%s chars=%d: article text cut to %d", url, len(text), MAX_TEXT_CHARS)
     return ExtractedPage(
-        text=text,
-        title=normalise_space(doc.title or "") or None,
+        text=clip(text, MAX_TEXT_CHARS),
+        title=clip(normalise_space(doc.title or ""), MAX_TITLE_CHARS) or None,
         author=doc.author or None,
         published_at=parse_timestamp(meta.get("published")) or parse_timestamp(doc.date),
         sitename=meta.get("sitename") or doc.sitename or None,
@@ -100,7 +105,10 @@ def read_meta(tree: HtmlElement, url: str) -> dict[str, Any]:
             meta.setdefault(field, value)
     for node in tree.iter("link"):
         if (node.get("rel") or "").lower() == "canonical" and node.get("href"):
-            meta["canonical"] = urljoin(url, node.get("href", "").strip())
+            canonical = urljoin(url, node.get("href", "").strip())
+            # The database indexes canonical URLs: one too long for an index entry is ignored.
+            if len(canonical.encode()) <= MAX_ID_BYTES:
+                meta["canonical"] = canonical
             break
     return meta
 

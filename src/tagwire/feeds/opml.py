@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
-from tagwire.errors import InvalidInput
+from tagwire.errors import FeedError, InvalidInput
+from tagwire.feeds.limits import MAX_TITLE_CHARS, clip, parse_xml
+
+_BARE_AMPERSAND = re.compile(rb"&(?!#?[\w.:-]+;)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,14 +23,8 @@ class OpmlOutline:
 
 def read_opml(data: bytes, *, source: str = "OPML") -> list[OpmlOutline]:
     """Every outline with an ``xmlUrl``, nested groups included. Raise on unreadable OPML."""
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
-    )
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise InvalidInput(f"{source} is not well-formed XML: {exc}") from None
-    if root is None or etree.QName(root).localname.lower() != "opml":
+    root = parse_opml(data, source)
+    if etree.QName(root).localname.lower() != "opml":
         raise InvalidInput(f"{source} is not an OPML document")
     outlines: list[OpmlOutline] = []
     seen: set[str] = set()  # the first outline of a URL wins, in document order
@@ -34,8 +32,25 @@ def read_opml(data: bytes, *, source: str = "OPML") -> list[OpmlOutline]:
         url = (node.get("xmlUrl") or node.get("xmlurl") or "").strip()
         if url and url not in seen:
             seen.add(url)
-            outlines.append(OpmlOutline(url, node.get("title") or node.get("text")))
+            title = node.get("title") or node.get("text")
+            outlines.append(OpmlOutline(url, clip(title, MAX_TITLE_CHARS) if title else None))
     return outlines
+
+
+def parse_opml(data: bytes, source: str) -> etree._Element:
+    """The list as XML. Exported lists often carry bare ``&`` in titles and URLs: a list
+    that fails is read once more with those escaped, else refused for what remains."""
+    try:
+        return parse_xml(data)
+    except FeedError as exc:
+        fault = exc
+    escaped = _BARE_AMPERSAND.sub(b"&amp;", data)
+    if escaped != data:
+        try:
+            return parse_xml(escaped)
+        except FeedError as exc:
+            fault = exc  # the fault that remains
+    raise InvalidInput(f"{source}: {fault}") from None
 
 
 def write_opml(feeds: Iterable[tuple[str, str | None, str | None]], title: str = "tagwire") -> str:

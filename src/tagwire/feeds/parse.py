@@ -1,11 +1,15 @@
 """Turn a fetched body into a ``ParsedFeed``: feedparser for XML feeds, our own reader for
-JSON Feed. feedparser never raises; its verdicts become ``FeedError`` here."""
+JSON Feed, lxml for sitemaps; then the limits of ``feeds.limits``. feedparser never raises;
+its verdicts become ``FeedError`` here."""
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import hashlib
+import io
 import time
+import xml.sax
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,9 +17,10 @@ import feedparser
 
 from tagwire.errors import FeedError, NotAFeed
 from tagwire.feeds.jsonfeed import looks_like_json_feed, parse_json_feed
+from tagwire.feeds.limits import check_entity_expansion, newest, within_limits
 from tagwire.feeds.sitemap import looks_like_sitemap, parse_sitemap
 from tagwire.feeds.text import html_to_text, normalise_space, web_link
-from tagwire.models import FeedEntry, ParsedFeed
+from tagwire.models import FeedEntry, FetchResult, ParsedFeed
 
 # Matched by prefix in this order: the RDF versions must come before plain "rss".
 _KINDS = {"rss10": "rdf", "rss090": "rdf", "rss": "rss", "atom": "atom", "cdf": "rss"}
@@ -24,11 +29,28 @@ _KINDS = {"rss10": "rdf", "rss090": "rdf", "rss": "rss", "atom": "atom", "cdf": 
 def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
     """Parse any supported feed format; raise ``NotAFeed`` for HTML, ``FeedError`` for junk."""
     if looks_like_json_feed(body, content_type):
-        return parse_json_feed(body, url=url)
-    if looks_like_sitemap(body):
-        return parse_sitemap(body, url=url)
+        parsed = parse_json_feed(body, url=url)
+    elif looks_like_sitemap(body):
+        parsed = parse_sitemap(body, url=url)
+    else:
+        parsed = parse_xml_feed(body, url=url, content_type=content_type)
+    return within_limits(parsed, url)
+
+
+async def parse_fetched_feed(result: FetchResult) -> ParsedFeed:
+    """``parse_feed`` on a fetched body in a worker thread: a feed that takes seconds to
+    parse (100,000 entries, 5 MB on one line) does not hold up the other fetches."""
+    return await asyncio.to_thread(
+        parse_feed, result.body, url=result.url, content_type=result.content_type
+    )
+
+
+def parse_xml_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
+    """RSS, Atom, RDF or CDF through feedparser."""
+    check_entity_expansion(body, content_type)
     parsed = feedparser.parse(
-        body,
+        # A file object: given bytes, feedparser first tries them as a local file name.
+        io.BytesIO(body),
         response_headers={
             "content-type": content_type or "application/xml",
             "content-location": url,
@@ -42,7 +64,8 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
         raise _not_a_feed(body, content_type, parsed.get("bozo_exception"))
     kind = next((k for prefix, k in _KINDS.items() if version.startswith(prefix)), "rss")
     feed = parsed.feed
-    entries = tuple(e for e in (_entry(raw) for raw in parsed.entries) if e is not None)
+    raws = newest(parsed.entries, _entry_date, url)  # before the costly conversion
+    entries = tuple(e for e in (_entry(raw) for raw in raws) if e is not None)
     return ParsedFeed(
         kind=kind,
         title=_plain_title(feed) or url,
@@ -91,8 +114,15 @@ def _not_a_feed(body: bytes, content_type: str, problem: object) -> FeedError:
         return NotAFeed("the URL returned an HTML page, not a feed")
     if not body.strip():
         return FeedError("the URL returned an empty body")
-    detail = f": {problem}" if problem else ""
-    return FeedError(f"not a readable feed{detail}")
+    return FeedError(f"not a readable feed{_describe(problem)}")
+
+
+def _describe(problem: object) -> str:
+    """feedparser's complaint, with the line and column the XML parser stopped at."""
+    if isinstance(problem, xml.sax.SAXParseException):
+        line, column = problem.getLineNumber(), problem.getColumnNumber()
+        return f": {problem.getMessage()} at line {line}, column {column}"
+    return f": {problem}" if problem else ": no RSS, Atom or RDF document in it"
 
 
 def _entry(raw: Any) -> FeedEntry | None:

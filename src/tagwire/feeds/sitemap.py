@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from lxml import etree
 
 from tagwire.errors import FeedError
+from tagwire.feeds.limits import parse_xml
 from tagwire.feeds.text import normalise_space, web_link
 from tagwire.models import FeedEntry, ParsedFeed
 from tagwire.timestamps import parse_timestamp
@@ -29,10 +30,9 @@ def looks_like_sitemap(body: bytes) -> bool:
 
 
 def parse_sitemap(body: bytes, *, url: str, now: datetime | None = None) -> ParsedFeed:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
-        root = etree.fromstring(body, parser)
-    except etree.XMLSyntaxError as exc:
+        root = parse_xml(body)
+    except FeedError as exc:
         raise FeedError(f"malformed sitemap: {exc}") from None
     now = now or datetime.now(UTC)
     if etree.QName(root).localname == "sitemapindex":

@@ -2,7 +2,8 @@
 
 One ``httpx.AsyncClient`` per run; each rule (conditional headers, redirects, size cap,
 address guard, error translation) is its own small function. httpx errors become
-``FetchError`` subclasses here and nowhere else.
+``FetchError`` subclasses here and nowhere else. Connections are opened by
+``fetch.connect``, which checks the address it dials; bodies are decoded by ``fetch.body``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import urljoin
 import httpx
 
 from tagwire.errors import (
+    BlockedAddress,
     FetchError,
     FetchTimeout,
     HTTPStatusError,
@@ -26,7 +28,14 @@ from tagwire.errors import (
     RobotsDisallowed,
     TooManyRedirects,
 )
-from tagwire.fetch.guard import check_url, ensure_public_host
+from tagwire.fetch.body import ACCEPT_ENCODING, BodyDecoder, CappedBody
+from tagwire.fetch.connect import GuardedBackend, GuardedTransport
+from tagwire.fetch.guard import (
+    AddressPolicy,
+    check_literal_host,
+    check_url,
+    ensure_permitted_host,
+)
 from tagwire.fetch.politeness import HostGate, LocalHostGate, RedisHostGate
 from tagwire.fetch.robots import RobotsCache
 from tagwire.models import FetchResult
@@ -63,15 +72,16 @@ class Fetcher:
         # Pass a process's own cache to keep robots.txt rules beyond this client's life.
         self.robots = robots if robots is not None else RobotsCache()
         self.agent = settings.user_agent.split("/")[0]
+        self.policy = AddressPolicy.from_settings(settings)
+        # Always a transport of ours, so httpx ignores proxy variables: a proxy would resolve
+        # names past the guard. One given (a test's) goes without the check at connect.
         self._client = httpx.AsyncClient(
-            http2=True,
-            headers={"User-Agent": settings.user_agent},
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             timeout=httpx.Timeout(
                 settings.fetch_timeout, connect=min(10.0, settings.fetch_timeout)
             ),
             follow_redirects=False,
-            limits=connection_limits(settings),
-            transport=transport,
+            transport=transport or guarded_transport(settings, self.policy),
         )
 
     async def __aenter__(self) -> Fetcher:
@@ -95,6 +105,7 @@ class Fetcher:
     async def fetch_page(self, url: str) -> FetchResult:
         """An article page, if the site's robots.txt lets us have it."""
         url = check_url(url)
+        await ensure_permitted_host(url, self.policy)  # else robots.txt would be blamed
         if not await self.robots.allows(url, self.agent, self.fetch_robots):
             raise RobotsDisallowed("the site's robots.txt disallows this page", url=url)
         return await self.fetch(url, {"Accept": PAGE_ACCEPT})
@@ -110,8 +121,7 @@ class Fetcher:
             if url in seen:
                 raise TooManyRedirects(f"redirect loop at {url}", url=url)
             seen.add(url)
-            if not self.settings.allow_private_networks:
-                await ensure_public_host(url)
+            check_literal_host(url, self.policy)
             async with self.gate.slot(url):
                 result, location = await self._hop(url, headers)
             if result is not None:
@@ -123,8 +133,7 @@ class Fetcher:
         """POST a form (a WebSub hub request) under the same guard, gate, time limit and
         body cap as a GET. Redirects are not followed: a hub that moves fails the request."""
         url = check_url(url)
-        if not self.settings.allow_private_networks:
-            await ensure_public_host(url)
+        check_literal_host(url, self.policy)
         post = self._send("POST", url, {}, form)
         async with self.gate.slot(url), self._time_limit(url), post as response:
             raise_for_status(response, url)
@@ -160,6 +169,8 @@ class Fetcher:
         try:
             async with self._client.stream(method, url, headers=headers, data=form) as response:
                 yield response
+        except BlockedAddress as exc:  # refused at connect, where the URL is not known
+            raise BlockedAddress(str(exc), url=url) from None
         except httpx.TimeoutException as exc:
             raise FetchTimeout(f"timed out ({type(exc).__name__})", url=url) from exc
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
@@ -180,6 +191,12 @@ def result_of(response: httpx.Response, url: str, body: bytes) -> FetchResult:
         max_age_seconds=cache_lifetime(response.headers),
         link_header=", ".join(response.headers.get_list("link")) or None,
     )
+
+
+def guarded_transport(settings: Settings, policy: AddressPolicy) -> httpx.AsyncBaseTransport:
+    """HTTP/2 where the server offers it, pooled up to ``connection_limits``, every new
+    connection's address checked against ``policy``."""
+    return GuardedTransport(GuardedBackend(policy), connection_limits(settings))
 
 
 def host_gate_for(settings: Settings) -> HostGate:
@@ -261,20 +278,22 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 async def read_capped(response: httpx.Response, cap: int, url: str) -> bytes:
-    """Read the (decompressed) body, stopping as soon as it passes ``cap`` bytes."""
+    """Read and decode the body a piece at a time, stopping as soon as it passes ``cap``
+    bytes: neither a long body nor a small compressed one that inflates is held whole."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         raise ResponseTooLarge(f"body of {int(declared):,} bytes exceeds {cap:,}", url=url)
-    chunks: list[bytes] = []
-    size = 0
+    body = CappedBody(cap, url)
+    if response.is_stream_consumed:  # built in memory by the transport (a test's mock)
+        body.add([response.content])
+        return body.bytes()
+    decoder = BodyDecoder(response.headers.get("content-encoding", ""), url)
     try:
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > cap:
-                raise ResponseTooLarge(f"body exceeds {cap:,} bytes", url=url)
-            chunks.append(chunk)
+        async for raw in response.aiter_raw():
+            body.add(decoder.decode(raw))
+        body.add(decoder.flush())
     except httpx.TimeoutException as exc:
         raise FetchTimeout(f"timed out reading body ({type(exc).__name__})", url=url) from exc
     except httpx.HTTPError as exc:
         raise FetchError(f"{type(exc).__name__} while reading body: {exc}", url=url) from exc
-    return b"".join(chunks)
+    return body.bytes()

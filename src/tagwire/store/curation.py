@@ -226,6 +226,9 @@ def find_tag_row(conn: Connection, name: str, create_as: str | None = None) -> R
     if create_as is None or not slugify(bare):
         raise UnknownTag(f"no tag named {name.strip()!r}")
     label = checked_label(bare if " " not in bare else make_label(bare))
+    made = resolve_slug(conn, slugify(label))  # "kidal 0" is the "#Kidal0" there is
+    if made is not None:
+        return made
     result = conn.execute(
         tags.insert().values(
             label=label,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from alembic import command
@@ -10,7 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from tagwire.errors import ConfigError, StoreError
+from tagwire.errors import ConfigError, DatabaseUnavailable, StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -52,11 +53,43 @@ def sqlite_file(url: URL) -> URL:
 
 
 def _translate_error(context: ExceptionContext) -> None:
-    """Every database error leaves the store as a ``StoreError`` naming the cause."""
+    """Every database error leaves the store as a ``StoreError`` naming the database and
+    the cause, in words a user can act on when the file or the disk is at fault."""
     if context.is_pre_ping:
         return  # the pool handles a dead connection itself
     original = context.original_exception
-    raise StoreError(f"database error: {type(original).__name__}: {original}") from original
+    where = _describe(context.engine.url) if context.engine is not None else "the database"
+    plain = _plain_cause(original)
+    if plain is not None:
+        raise DatabaseUnavailable(f"database {where}: {plain} ({original})") from original
+    raise StoreError(f"database {where}: {type(original).__name__}: {original}") from original
+
+
+# SQLite's primary result codes, and PostgreSQL's SQLSTATEs, that are the machine's doing.
+PLAIN_CAUSES = {
+    sqlite3.SQLITE_READONLY: "it is read-only: the file, its folder or its disk cannot be written",
+    sqlite3.SQLITE_FULL: "the disk is full",
+    sqlite3.SQLITE_CANTOPEN: "it cannot be opened: its folder must exist, and be writable"
+    " for the -wal and -shm files beside it",
+    sqlite3.SQLITE_IOERR: "the disk failed to read or write it: is the disk full?",
+    sqlite3.SQLITE_CORRUPT: "the file is damaged",
+    sqlite3.SQLITE_NOTADB: "the file is not a SQLite database",
+    "53100": "the disk is full",
+    "25006": "it is read-only (a standby server, or default_transaction_read_only)",
+}
+
+
+def _plain_cause(error: BaseException) -> str | None:
+    code = getattr(error, "sqlite_errorcode", None)
+    key = code & 0xFF if isinstance(code, int) else getattr(error, "sqlstate", None)
+    return PLAIN_CAUSES.get(key) if key is not None else None
+
+
+def _describe(url: URL) -> str:
+    """A SQLite file's path; a server database's URL without password or options."""
+    if url.get_backend_name() == "sqlite":
+        return url.database or "in memory"
+    return url.set(query={}).render_as_string(hide_password=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

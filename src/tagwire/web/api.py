@@ -3,26 +3,70 @@
 The store's records are the response models: FastAPI documents and serialises the
 dataclasses as they are, so the API cannot drift from what the store returns.
 
-Reading is open. Changing tags (merge, rename, aliases, block) needs the API token of
-``TAGWIRE_API_TOKEN`` as a bearer token; without that setting those endpoints are off.
+Reading is open unless ``TAGWIRE_READ_PASSWORD`` is set (see ``access``). Changing tags
+(merge, rename, aliases, block) needs the API token of ``TAGWIRE_API_TOKEN`` as a bearer
+token, or an admin session with its CSRF token; without that setting those endpoints are
+off. Every client has its allowance of requests a minute (``ratelimit``).
 """
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import Field
 
 from tagwire.errors import InvalidInput, UnknownTag
 from tagwire.store import curation, reads
-from tagwire.store.curation import CurationResult
+from tagwire.store.curation import MAX_LABEL, CurationResult
 from tagwire.store.feeds import FeedRow, list_feeds
 from tagwire.store.reads import ArticleView, RelatedTag, StoryView, TagInfo, TagSuggestion
 from tagwire.web import urls
-from tagwire.web.views import ArticleId, StoryId, engine_of, parse_cursor, settings_of
+from tagwire.web.access import require_admin
+from tagwire.web.ratelimit import limit_api, limit_search
+from tagwire.web.sanitise import redacted_feed
+from tagwire.web.views import (
+    PRINTABLE,
+    ArticleId,
+    Slug,
+    StoryId,
+    engine_of,
+    parse_cursor,
+    settings_of,
+)
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+
+@dataclass(frozen=True, slots=True)
+class ErrorDetail:
+    status: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorBody:
+    """Every error but a malformed request (422) has this body."""
+
+    error: ErrorDetail
+
+
+def errors(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for error statuses: ``{404: "why"}``."""
+    return {status: {"model": ErrorBody, "description": why} for status, why in described.items()}
+
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["api"],
+    dependencies=[Depends(limit_api)],
+    responses=errors(
+        {
+            401: "Reading needs a login (TAGWIRE_READ_PASSWORD) and none was given",
+            429: "Too many requests from this client; see Retry-After",
+        }
+    ),
+)
+NOT_FOUND = errors({404: "No such tag, article or story"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,78 +81,109 @@ def api_tags(request: Request, limit: int = Query(50, ge=1, le=500)) -> list[Tag
     return reads.top_tags(engine_of(request), limit=limit)
 
 
+Name = Annotated[str, Field(min_length=1, max_length=MAX_LABEL, pattern=PRINTABLE)]
+Kind = Literal["person", "organisation", "place", "group", "event", "work", "product", "other"]
+
+
 @dataclass(frozen=True, slots=True)
 class MergeRequest:
-    into: str
+    into: Name
 
 
 @dataclass(frozen=True, slots=True)
 class RenameRequest:
-    label: str
+    label: Name
 
 
 @dataclass(frozen=True, slots=True)
 class AliasRequest:
-    aliases: list[str]
-    kind: str | None = None
+    aliases: Annotated[list[Name], Field(min_length=1, max_length=100)]
+    kind: Kind | None = None
 
 
-def require_token(request: Request, authorization: str | None = Header(None)) -> None:
-    """The API token as ``Authorization: Bearer ...``, compared in constant time."""
-    token = settings_of(request).api_token
-    if not token:
-        raise HTTPException(403, "changing tags through the API is off: set TAGWIRE_API_TOKEN")
-    scheme, _, given = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
-        raise HTTPException(401, "a valid API token is required (Authorization: Bearer ...)")
+Writer = [Depends(require_admin)]
+CHANGE_ERRORS = errors(
+    {
+        400: "The change makes no sense (a label without letters, a tag merged into itself...)",
+        401: "No valid API token",
+        403: "Changing is off (no TAGWIRE_API_TOKEN), or an admin session sent no CSRF token",
+        404: "No such tag",
+    }
+)
 
 
-Writer = [Depends(require_token)]
-
-
-@router.get("/tags/suggest", response_model=list[TagSuggestion])
+@router.get(
+    "/tags/suggest", response_model=list[TagSuggestion], dependencies=[Depends(limit_search)]
+)
 def api_suggest(
-    request: Request, q: str = Query(max_length=200), limit: int = Query(10, ge=1, le=50)
+    request: Request,
+    q: str = Query(max_length=200, pattern=PRINTABLE),
+    limit: int = Query(10, ge=1, le=50),
 ) -> list[TagSuggestion]:
     """Tags whose label or an alias starts with ``q`` (case and accents ignored)."""
     return reads.suggest_tags(engine_of(request), q, limit)
 
 
-@router.get("/tags/{slug}", response_model=TagInfo)
-def api_tag(request: Request, slug: str) -> TagInfo:
+@router.get("/tags/{slug}", response_model=TagInfo, responses=NOT_FOUND)
+def api_tag(request: Request, slug: Slug) -> TagInfo:
     return find_tag_or_404(request, slug)
 
 
-@router.get("/tags/{slug}/related", response_model=list[RelatedTag])
-def api_related(request: Request, slug: str) -> list[RelatedTag]:
+@router.get("/tags/{slug}/related", response_model=list[RelatedTag], responses=NOT_FOUND)
+def api_related(request: Request, slug: Slug) -> list[RelatedTag]:
     tag = find_tag_or_404(request, slug)
     return reads.related_tags(engine_of(request), tag.id)
 
 
-@router.post("/tags/{slug}/merge", response_model=CurationResult, dependencies=Writer)
-def api_merge(request: Request, slug: str, body: MergeRequest) -> CurationResult:
+@router.post(
+    "/tags/{slug}/merge",
+    response_model=CurationResult,
+    dependencies=Writer,
+    responses=CHANGE_ERRORS,
+)
+def api_merge(request: Request, slug: Slug, body: MergeRequest) -> CurationResult:
     """Fold this tag into ``into``; this tag's URL then redirects there."""
     return curate(curation.merge_tags, request, slug, body.into)
 
 
-@router.post("/tags/{slug}/rename", response_model=CurationResult, dependencies=Writer)
-def api_rename(request: Request, slug: str, body: RenameRequest) -> CurationResult:
+@router.post(
+    "/tags/{slug}/rename",
+    response_model=CurationResult,
+    dependencies=Writer,
+    responses=CHANGE_ERRORS,
+)
+def api_rename(request: Request, slug: Slug, body: RenameRequest) -> CurationResult:
     return curate(curation.rename_tag, request, slug, body.label)
 
 
-@router.post("/tags/{slug}/aliases", response_model=CurationResult, dependencies=Writer)
-def api_aliases(request: Request, slug: str, body: AliasRequest) -> CurationResult:
+@router.post(
+    "/tags/{slug}/aliases",
+    response_model=CurationResult,
+    dependencies=Writer,
+    responses=CHANGE_ERRORS,
+)
+def api_aliases(request: Request, slug: Slug, body: AliasRequest) -> CurationResult:
     """Add aliases; ``articles`` counts the stored articles to be tagged again."""
     return curate(curation.add_tag_aliases, request, slug, body.aliases, body.kind)
 
 
-@router.post("/tags/{slug}/block", response_model=CurationResult, dependencies=Writer)
-def api_block(request: Request, slug: str) -> CurationResult:
+@router.post(
+    "/tags/{slug}/block",
+    response_model=CurationResult,
+    dependencies=Writer,
+    responses=CHANGE_ERRORS,
+)
+def api_block(request: Request, slug: Slug) -> CurationResult:
     return curate(curation.block_tag, request, slug)
 
 
-@router.delete("/tags/{slug}/block", response_model=CurationResult, dependencies=Writer)
-def api_unblock(request: Request, slug: str) -> CurationResult:
+@router.delete(
+    "/tags/{slug}/block",
+    response_model=CurationResult,
+    dependencies=Writer,
+    responses=CHANGE_ERRORS,
+)
+def api_unblock(request: Request, slug: Slug) -> CurationResult:
     return curate(curation.unblock_tag, request, slug)
 
 
@@ -122,9 +197,16 @@ def curate(change, request: Request, *args) -> CurationResult:
         raise HTTPException(400, str(exc)) from None
 
 
-@router.get("/tags/{slug}/articles", response_model=ArticlePage)
+@router.get(
+    "/tags/{slug}/articles",
+    response_model=ArticlePage,
+    responses={**NOT_FOUND, **errors({400: "The cursor is not one this API gave"})},
+)
 def api_tag_articles(
-    request: Request, slug: str, cursor: str | None = None, limit: int = Query(0, ge=0, le=100)
+    request: Request,
+    slug: Slug,
+    cursor: str | None = None,
+    limit: int = Query(0, ge=0, le=100),
 ) -> ArticlePage:
     tag = find_tag_or_404(request, slug)
     size = limit or settings_of(request).page_size
@@ -133,7 +215,7 @@ def api_tag_articles(
     return ArticlePage(tag=tag, articles=page.articles, next=next_url)
 
 
-@router.get("/articles/{article_id}", response_model=ArticleView)
+@router.get("/articles/{article_id}", response_model=ArticleView, responses=NOT_FOUND)
 def api_article(request: Request, article_id: int = ArticleId) -> ArticleView:
     article = reads.get_article(engine_of(request), article_id)
     if article is None:
@@ -141,7 +223,7 @@ def api_article(request: Request, article_id: int = ArticleId) -> ArticleView:
     return article
 
 
-@router.get("/stories/{story_id}", response_model=StoryView)
+@router.get("/stories/{story_id}", response_model=StoryView, responses=NOT_FOUND)
 def api_story(request: Request, story_id: int = StoryId) -> StoryView:
     story = reads.story_page(engine_of(request), story_id)
     if story is None:
@@ -151,7 +233,8 @@ def api_story(request: Request, story_id: int = StoryId) -> StoryView:
 
 @router.get("/feeds", response_model=list[FeedRow])
 def api_feeds(request: Request) -> list[FeedRow]:
-    return list_feeds(engine_of(request))
+    """Every feed's health; credentials in feed URLs are masked."""
+    return [redacted_feed(row) for row in list_feeds(engine_of(request))]
 
 
 def find_tag_or_404(request: Request, slug: str) -> TagInfo:

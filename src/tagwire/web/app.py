@@ -1,44 +1,45 @@
-"""The FastAPI application: templates, security headers, the error handlers, the views."""
+"""The FastAPI application: templates, security headers, the reading gate, the error
+handler, the views."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from tagwire import __version__
 from tagwire.schedule import run_scheduler
 from tagwire.settings import Settings
-from tagwire.web import api, urls, views, websub
+from tagwire.web import access, api, apidocs, login, urls, views, websub
 from tagwire.web.dates import human_date
+from tagwire.web.ratelimit import RateLimiter
+from tagwire.web.sanitise import clean_html, outbound_url
 from tagwire.web.views import Redirect
 from tagwire.websub.push import PushInbox
 
 HERE = Path(__file__).parent
+# Pages run only our own static script; /docs sets its own policy (see apidocs).
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self';"
-    " script-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    " script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none';"
+    " form-action 'self'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
-}
-# FastAPI's interactive docs load Swagger UI from its CDN with an inline bootstrap script.
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
-DOCS_HEADERS = {
-    **SECURITY_HEADERS,
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: https:;"
-    " style-src 'self' https://cdn.jsdelivr.net; frame-ancestors 'none';"
-    " script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
 }
 log = logging.getLogger("tagwire.web")
 
@@ -60,26 +61,47 @@ def create_app(
         if pushes is not None:
             await pushes
 
-    app = FastAPI(title="tagwire", version=__version__, lifespan=lifespan, docs_url="/docs")
+    app = FastAPI(
+        title="tagwire",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=urls.openapi_url(),
+        docs_url=None,  # served by apidocs, under a policy of its own
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.templates = make_templates(banner)
+    app.state.rate_limiter = RateLimiter.from_settings(settings)
     app.state.push_inbox = None  # WebSub pushes go to the in-process workers, when running
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.middleware("http")
+    async def reading_gate(request: Request, call_next):
+        session = access.session_of(request)
+        request.state.session = session
+        request.state.csrf = access.csrf_token(settings, session) if session else None
+        if not access.may_read(request):
+            return refuse_reader(request)
+        return await call_next(request)
+
+    @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
-        headers = DOCS_HEADERS if request.url.path in DOCS_PATHS else SECURITY_HEADERS
-        for name, value in headers.items():
+        for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if settings.read_password:  # pages behind a login stay out of shared caches
+            response.headers.setdefault("Cache-Control", "private")
         return response
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if isinstance(exc, Redirect):
             return exc.response()
-        return render_error(request, exc.status_code, str(exc.detail))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names only the first route's methods
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return render_error(request, exc.status_code, str(exc.detail), headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -94,6 +116,8 @@ def create_app(
 
     app.include_router(api.router)
     app.include_router(websub.router)
+    app.include_router(login.router)
+    app.include_router(apidocs.router)
     app.include_router(views.router)
     return app
 
@@ -110,15 +134,48 @@ def make_templates(banner: str | None) -> Jinja2Templates:
     templates.env.globals.update(
         urls=urls, human_date=human_date, banner=banner, version=__version__
     )
+    templates.env.filters.update(outbound_url=outbound_url, sanitised_html=sanitised_html)
     return templates
 
 
-def render_error(request: Request, status: int, message: str) -> Response:
-    """One handler for every error: JSON for API and feed URLs, HTML for pages."""
+def sanitised_html(html: str) -> Markup:
+    """The one way third-party HTML enters a template: through the allowlist."""
+    return Markup(clean_html(html))
+
+
+def refuse_reader(request: Request) -> Response:
+    """A page asks the reader to log in; feeds and the API answer 401."""
     path = request.url.path
-    if path.startswith("/api/") or path.endswith((".json", ".atom")):
-        return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
+    if request.method == "GET" and not wants_json(path):
+        target = path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(urls.login_url(target), status_code=303)
+    message = "Reading needs a login: the API token, a session from /login, or a feed key"
+    return render_error(request, 401, message, {"WWW-Authenticate": "Bearer"})
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
+
+
+def wants_json(path: str) -> bool:
+    return path.startswith("/api/") or path.endswith((".json", ".atom"))
+
+
+def render_error(
+    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """One handler for every error: JSON for API and feed URLs, HTML for pages."""
+    if wants_json(request.url.path):
+        body = {"error": {"status": status, "message": message}}
+        return JSONResponse(body, status_code=status, headers=headers)
     templates: Jinja2Templates = request.app.state.templates
+    context = {"status": status, "message": message}
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message}, status_code=status
+        request, "error.html", context, status_code=status, headers=headers
     )

@@ -1,4 +1,6 @@
-"""A list of articles as a feed for other readers: Atom (feedgen) and JSON Feed 1.1."""
+"""A list of articles as a feed for other readers: Atom (feedgen) and JSON Feed 1.1.
+
+Text goes out as text; a link to an outlet goes out only when it is http(s)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from lxml import etree
 
 from tagwire.feeds.text import strip_control
 from tagwire.store.reads import ArticleView
+from tagwire.web.sanitise import outbound_url
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -29,7 +32,7 @@ def atom_feed(
         entry = generator.add_entry()
         entry.id(own_url)
         entry.title(strip_control(article.title))
-        entry.link(href=article.url)
+        entry.link(href=outbound_url(article.url) or own_url)
         entry.published(article.published_at)
         entry.updated(article.published_at)
         entry.author({"name": strip_control(article.author or article.outlet)})
@@ -50,7 +53,10 @@ def with_coverage(atom: bytes, articles: dict[str, ArticleView]) -> bytes:
     for entry in root.iterfind(f"{ATOM}entry"):
         article = articles.get(entry.findtext(f"{ATOM}id") or "")
         for other in article.coverage if article else ():
-            link = etree.SubElement(entry, f"{ATOM}link", href=other.url, rel="related")
+            href = outbound_url(other.url)
+            if href is None:
+                continue
+            link = etree.SubElement(entry, f"{ATOM}link", href=href, rel="related")
             link.set("title", strip_control(other.outlet))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
@@ -71,9 +77,10 @@ def json_feed(
 
 
 def json_item(article: ArticleView) -> dict[str, Any]:
+    link = outbound_url(article.url)
     return {
         "id": str(article.id),
-        "url": article.url,
+        **({"url": link} if link else {}),
         "title": article.title,
         "content_text": article.text,
         "summary": article.summary,
@@ -105,7 +112,7 @@ def json_story(article: ArticleView) -> dict[str, Any] | None:
             {
                 "outlet": c.outlet,
                 "title": c.title,
-                "url": c.url,
+                "url": outbound_url(c.url),
                 "date_published": c.published_at.isoformat(),
                 "language": c.language,
                 "duplicate": c.duplicate,

@@ -7,9 +7,14 @@ from urllib.parse import urlencode
 from tagwire.store.reads import Cursor
 
 
-def tag_url(slug: str, fmt: str | None = None, cursor: Cursor | None = None) -> str:
+def tag_url(
+    slug: str, fmt: str | None = None, cursor: Cursor | None = None, key: str | None = None
+) -> str:
+    """A tag's page or feed; ``key`` is the feed key of a site that needs a login."""
     path = f"/tags/{slug}" + (f".{fmt}" if fmt else "")
-    return path + (f"?{urlencode({'cursor': cursor.encode()})}" if cursor else "")
+    query = {"cursor": cursor.encode()} if cursor else {}
+    query.update({"key": key} if key and fmt else {})
+    return path + (f"?{urlencode(query)}" if query else "")
 
 
 def tag_search_url(query: str | None = None) -> str:
@@ -47,3 +52,15 @@ def static_url(name: str) -> str:
 
 def api_docs_url() -> str:
     return "/docs"
+
+
+def openapi_url() -> str:
+    return "/openapi.json"
+
+
+def login_url(next_page: str | None = None) -> str:
+    return "/login" + (f"?{urlencode({'next': next_page})}" if next_page else "")
+
+
+def logout_url() -> str:
+    return "/logout"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
@@ -12,13 +14,19 @@ from tagwire.store import reads
 from tagwire.store.feeds import list_feeds
 from tagwire.store.reads import MAX_ID, Cursor, TagInfo, TagPage
 from tagwire.web import urls
+from tagwire.web.access import feed_key
 from tagwire.web.feeds_out import atom_feed, json_feed
+from tagwire.web.ratelimit import limit_search
+from tagwire.web.sanitise import redacted_feed
 
 router = APIRouter()
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 JSON_FEED_TYPE = "application/feed+json"
 ArticleId = Path(ge=1, lt=MAX_ID)
 StoryId = Path(ge=1, lt=MAX_ID)
+# No name, slug or search holds control characters (PostgreSQL refuses NUL in text).
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+Slug = Annotated[str, Path(min_length=1, max_length=300, pattern=PRINTABLE)]
 
 
 def engine_of(request: Request) -> Engine:
@@ -52,14 +60,14 @@ def home(request: Request, cursor: str | None = None) -> Response:
 
 
 @router.get("/tags/{slug}.json", include_in_schema=False)
-def tag_json(request: Request, slug: str, cursor: str | None = None) -> Response:
+def tag_json(request: Request, slug: Slug, cursor: str | None = None) -> Response:
     data = tag_page_data(request, slug, cursor, "json")
-    tag, page = data.tag, data.page
-    next_url = urls.tag_url(tag.slug, "json", page.next_cursor) if page.next_cursor else None
+    tag, page, key = data.tag, data.page, feed_key(settings_of(request))
+    next_url = urls.tag_url(tag.slug, "json", page.next_cursor, key) if page.next_cursor else None
     body = json_feed(
         tag_title(tag),
         absolute(request, urls.tag_url(tag.slug)),
-        absolute(request, urls.tag_url(tag.slug, "json")),
+        absolute(request, urls.tag_url(tag.slug, "json", key=key)),
         page.articles,
         absolute(request, next_url) if next_url else None,
     )
@@ -67,19 +75,20 @@ def tag_json(request: Request, slug: str, cursor: str | None = None) -> Response
 
 
 @router.get("/tags/{slug}.atom", include_in_schema=False)
-def tag_atom(request: Request, slug: str, cursor: str | None = None) -> Response:
+def tag_atom(request: Request, slug: Slug, cursor: str | None = None) -> Response:
     data = tag_page_data(request, slug, cursor, "atom")
+    key = feed_key(settings_of(request))
     body = atom_feed(
         tag_title(data.tag),
         absolute(request, urls.tag_url(data.tag.slug)),
-        absolute(request, urls.tag_url(data.tag.slug, "atom")),
+        absolute(request, urls.tag_url(data.tag.slug, "atom", key=key)),
         [(absolute(request, urls.article_url(a.id)), a) for a in data.page.articles],
     )
     return Response(body, media_type=ATOM_TYPE)
 
 
 @router.get("/tags/{slug}", include_in_schema=False)
-def tag_page(request: Request, slug: str, cursor: str | None = None) -> Response:
+def tag_page(request: Request, slug: Slug, cursor: str | None = None) -> Response:
     data = tag_page_data(request, slug, cursor, None)
     tag, page = data.tag, data.page
     context = {
@@ -88,13 +97,14 @@ def tag_page(request: Request, slug: str, cursor: str | None = None) -> Response
         "page": page,
         "related": data.related,
         "excerpt_chars": settings_of(request).excerpt_chars,
+        "feed_key": feed_key(settings_of(request)),
         "next_url": urls.tag_url(tag.slug, None, page.next_cursor) if page.next_cursor else None,
     }
     return request.app.state.templates.TemplateResponse(request, "tag.html", context)
 
 
-@router.get("/tags", include_in_schema=False)
-def tag_search(request: Request, q: str = Query("", max_length=200)) -> Response:
+@router.get("/tags", include_in_schema=False, dependencies=[Depends(limit_search)])
+def tag_search(request: Request, q: str = Query("", max_length=200, pattern=PRINTABLE)) -> Response:
     """Find a tag by label or alias; a name that is exactly one tag's goes to its page."""
     engine = engine_of(request)
     found = reads.suggest_tags(engine, q, limit=50) if q.strip() else []
@@ -111,8 +121,8 @@ def tag_search(request: Request, q: str = Query("", max_length=200)) -> Response
 
 @router.get("/feeds", include_in_schema=False)
 def feeds_page(request: Request) -> Response:
-    """Every feed's health, so a reader sees when an outlet's feed broke."""
-    rows = list_feeds(engine_of(request))
+    """Every feed's health, so a reader sees when an outlet's feed broke (keys masked)."""
+    rows = [redacted_feed(row) for row in list_feeds(engine_of(request))]
     return request.app.state.templates.TemplateResponse(request, "feeds.html", {"feeds": rows})
 
 
