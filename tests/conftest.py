@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import functools
 import os
+import resource
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,25 @@ def site():
 def allow_robots(server) -> None:  # type: ignore[no-untyped-def]
     """No robots.txt (404) allows every page; pytest-httpserver answers 500 to the unknown."""
     server.expect_request("/robots.txt").respond_with_data("", status=404)
+
+
+# Figures a test measured (corpus outcomes, memory, reads during an ingest), printed at the
+# end of every run so that CI's log carries them: `report("...")` from a test.
+FIGURES: list[str] = []
+
+
+@pytest.fixture
+def report() -> Callable[[str], None]:
+    return FIGURES.append
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    if FIGURES:
+        terminalreporter.section("tagwire figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
+        terminalreporter.write_line(f"peak RSS of the test process: {peak_rss_mb():.0f} MB")

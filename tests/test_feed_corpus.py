@@ -209,6 +209,7 @@ def test_every_corpus_feed_ends_with_articles_or_a_clear_error(
     settings: Settings,
     loopback_only: list[str],
     monkeypatch: pytest.MonkeyPatch,
+    report,
 ) -> None:
     # The parsers are under test, not the store: the newest 5 entries of each feed are
     # stored (a few feeds list hundreds; all are still parsed and counted).
@@ -225,14 +226,14 @@ def test_every_corpus_feed_ends_with_articles_or_a_clear_error(
 
     counts = Counter(outcome_of(o) for o in outcomes)
     counts["refused at add"] = len(refused)
-    print(
-        f"\nfeed corpus: {len(files)} files, {dict(counts)}, 0 crashed, 0 hung;"
+    report(
+        f"feed corpus: {len(files)} files, {dict(counts)}, 0 crashed, 0 hung;"
         f" add {subscribed - started:.1f}s, fetch {fetched - subscribed:.1f}s;"
         f" {len(loopback_only)} connections beyond loopback refused"
     )
     parts = Counter((part_of(files[o.url]), outcome_of(o)) for o in outcomes)
     for (part, outcome), count in sorted(parts.items()):
-        print(f"  {part:40} {outcome:8} {count:5}")
+        report(f"  {part:40} {outcome:8} {count:5}")
     rows = list_feeds(open_store(settings.database_url))
     assert {row.url for row in rows} | set(refused) == set(files)
     unclear = [(r.url, r.last_error) for r in rows if r.last_status == "error"]
@@ -249,7 +250,9 @@ def test_every_corpus_feed_ends_with_articles_or_a_clear_error(
             assert not parsed.entries, outcome.url
 
 
-def test_every_opml_list_is_added_or_refused_clearly(tagwire, loopback_only: list[str]) -> None:
+def test_every_opml_list_is_added_or_refused_clearly(
+    tagwire, loopback_only: list[str], report
+) -> None:
     lists = sorted(DATASET.rglob("*.opml"))
     outcomes: Counter[str] = Counter()
     subscribed = 0
@@ -263,8 +266,8 @@ def test_every_opml_list_is_added_or_refused_clearly(tagwire, loopback_only: lis
             assert result.exit_code == 0, (path, result.output)
             subscribed += sum(1 for line in lines if "subscribed: " in line)
             outcomes["added"] += 1
-    print(
-        f"\nOPML lists: {len(lists)} files, {dict(outcomes)}, {subscribed} feeds subscribed"
+    report(
+        f"OPML lists: {len(lists)} files, {dict(outcomes)}, {subscribed} feeds subscribed"
         f" (not checked: {len(loopback_only)} look-ups beyond loopback refused)"
     )
     assert outcomes["added"] + outcomes["refused"] == len(lists)

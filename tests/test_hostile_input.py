@@ -38,6 +38,7 @@ from tagwire.store.feeds import list_feeds
 from tagwire.store.schema import articles, metadata
 from tagwire.store.schema import feeds as feeds_table
 
+from .conftest import peak_rss_mb
 from .pages import article_html, rss
 from .test_bad_input import good_feed
 
@@ -375,8 +376,9 @@ def check_feed_limits(parsed: ParsedFeed) -> ParsedFeed:
 
 
 def test_each_hostile_document_is_refused_or_read_within_limits(
-    documents: list[Hostile], bait: Bait, site: HTTPServer
+    documents: list[Hostile], bait: Bait, site: HTTPServer, report
 ) -> None:
+    before = peak_rss_mb()
     problems = []
     with hang_guard():
         for doc in documents:
@@ -386,6 +388,10 @@ def test_each_hostile_document_is_refused_or_read_within_limits(
             elif doc.refused is not None and doc.refused not in outcome:
                 problems.append(f"{doc.name}: {outcome[:200]}")
             problems += [f"{doc.name} shows {what}" for what in leaks(bait, outcome)]
+    report(
+        f"hostile documents: {len(documents)} through the parsers; peak RSS of the test"
+        f" process {before:.0f} MB before, {peak_rss_mb():.0f} MB after"
+    )
     assert not problems
     assert not requested(site, "/evil.dtd")
 
@@ -445,7 +451,9 @@ def test_hostile_feeds_and_pages_are_recorded_and_the_good_feed_ingested(
     documents: list[Hostile],
     bait: Bait,
     monkeypatch: pytest.MonkeyPatch,
+    report,
 ) -> None:
+    before = peak_rss_mb()
     # The newest 20 of 100,000 entries, not 1,000: building 1,000 articles takes a minute.
     monkeypatch.setattr(limits, "MAX_ENTRIES", 20)
     good = good_feed(site)
@@ -483,6 +491,11 @@ def test_hostile_feeds_and_pages_are_recorded_and_the_good_feed_ingested(
     assert not leaks(bait, everything)
     assert "internal error" not in everything and "Traceback" not in everything
     assert not requested(site, "/evil.dtd")
+    report(
+        f"hostile feeds and pages through tagwire add + fetch"
+        f" ({settings.database_url.split(':')[0]}): {len(feeds)} feeds, peak RSS of the"
+        f" test process {before:.0f} MB before, {peak_rss_mb():.0f} MB after"
+    )
 
 
 def test_hostile_opml_lists_are_refused_or_read_by_tagwire_add(
