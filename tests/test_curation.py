@@ -148,6 +148,17 @@ def test_related_tags_favour_the_specific_over_the_everywhere(engine):
     assert related[0].together == 3
 
 
+def test_related_tags_are_kept_until_the_tag_or_the_tags_change(engine):
+    feed_id = feed(engine)
+    save(engine, feed_id, 0, tag("Azawad", "azawad"), tag("Kidal", "kidal"))
+    azawad = reads.find_tag(engine, "azawad")
+    assert [t.label for t in reads.related_tags(engine, azawad.id)] == ["Kidal"]
+    save(engine, feed_id, 1, tag("Azawad", "azawad"), tag("Gao", "gao"))  # a new article
+    assert [t.label for t in reads.related_tags(engine, azawad.id)] == ["Gao", "Kidal"]
+    curation.rename_tag(engine, "gao", "GaoCity")  # a change to the tags
+    assert [t.label for t in reads.related_tags(engine, azawad.id)] == ["GaoCity", "Kidal"]
+
+
 def test_suggestions_match_labels_and_aliases_ignoring_case_and_accents(engine, client):
     feed_id = feed(engine)
     algeria = replace(tag("Algeria", "algeria"), aliases=("Algérie",))

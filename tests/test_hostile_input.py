@@ -141,6 +141,16 @@ def attacks(bait: Bait) -> dict[str, tuple[list[str], str]]:
             [f'<!ENTITY q "{"Q" * QUADRATIC_VALUE_CHARS}">'],
             "&q;" * QUADRATIC_REFERENCES,
         ),
+        # feedparser's loose parser (its fallback) expands "&q" without the ";", and every
+        # name-value pair of one declaration.
+        "loose-blowup": (
+            [f'<!ENTITY q "{"Q" * QUADRATIC_VALUE_CHARS}">'],
+            "&q " * QUADRATIC_REFERENCES,
+        ),
+        "paired-blowup": (
+            [f'<!ENTITY p "x" q "{"Q" * QUADRATIC_VALUE_CHARS}">'],
+            "&q;" * QUADRATIC_REFERENCES,
+        ),
         "external-entity": (files, "&passwd;&local;"),
         "parameter-entity": (parameter, "&leak;"),
     }
@@ -168,8 +178,13 @@ REFUSED = {
     "billion-laughs-inline": "refer to other entities",
     "quadratic-blowup-inline": "would add",
     "quadratic-blowup-lines": "would add",
+    "loose-blowup-inline": "would add",
+    "loose-blowup-lines": "would add",
+    "paired-blowup-lines": "would add",
     "billion-laughs-sitemap": "expand too far",
     "quadratic-blowup-sitemap": "expand too far",
+    "loose-blowup-sitemap": "not well-formed",  # lxml wants the ";"
+    "paired-blowup-sitemap": "not well-formed",
 }
 
 
@@ -276,6 +291,7 @@ OPML_REFUSED = {
     "billion-laughs": "expand too far",
     "quadratic-blowup": "expand too far",
     "external-entity": "external entity",
+    "paired-blowup": "not well-formed",  # two names in one declaration is not XML
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tagwire.errors import FeedError
-from tagwire.feeds import parse_feed
+from tagwire.feeds import limits, parse_feed
 from tagwire.feeds.sitemap import parse_sitemap
 from tagwire.store import open_store
 from tagwire.store.reads import count_articles
@@ -70,9 +70,13 @@ def test_a_broken_sitemap_is_a_feed_error():
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("cap", [None, 1])
 def test_an_outlet_without_a_feed_is_read_through_its_sitemap_index(
-    site: HTTPServer, tagwire, settings
+    site: HTTPServer, tagwire, settings, cap, monkeypatch
 ):
+    """All its sitemaps count as one feed: the newest ``MAX_ENTRIES`` of them all."""
+    if cap is not None:
+        monkeypatch.setattr(limits, "MAX_ENTRIES", cap)
     now = datetime.now(UTC)
     children = []
     for n in range(2):
@@ -99,5 +103,6 @@ def test_an_outlet_without_a_feed_is_read_through_its_sitemap_index(
         content_type="application/xml",
     )
     assert tagwire("add", site.url_for("/sitemap.xml")).exit_code == 0
-    assert "2 new" in tagwire("fetch").output
-    assert count_articles(open_store(settings.database_url)) == 2
+    expected = 2 if cap is None else cap
+    assert f"{expected} new" in tagwire("fetch").output
+    assert count_articles(open_store(settings.database_url)) == expected

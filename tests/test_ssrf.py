@@ -53,6 +53,7 @@ BLOCKED_IPV6 = [
     "::",
     "fe80::1",
     "fc00::1",
+    "fec0::1",  # site-local (deprecated, still used inside some networks)
     "fd00:ec2::254",  # cloud metadata
     "ff02::1",
     "::ffff:127.0.0.1",  # IPv4-mapped

@@ -523,6 +523,30 @@ def test_forwarded_addresses_count_only_from_trusted_proxies(site):
     assert direct.get("/api/v1/tags", headers=other).status_code == 429
 
 
+def test_an_ipv6_client_is_its_whole_64(site):
+    first = site(api_rate_limit=1, client=("2001:db8:1:2::1", 5000))
+    first.app.state.rate_limiter.clock = lambda: 1000.0
+    assert first.get("/api/v1/tags").status_code == 200
+    second = TestClient(first.app, client=("2001:db8:1:2:ffff::9", 5000))
+    assert second.get("/api/v1/tags").status_code == 429  # same /64, same allowance
+    third = TestClient(first.app, client=("2001:db8:1:3::1", 5000))
+    assert third.get("/api/v1/tags").status_code == 200
+
+
+def test_a_500_carries_the_security_headers(site):
+    client = site()
+
+    @client.app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("unexpected")
+
+    raising = TestClient(client.app, raise_server_exceptions=False)
+    answer = raising.get("/boom")
+    assert answer.status_code == 500
+    assert "script-src 'self'" in answer.headers["content-security-policy"]
+    assert answer.headers["x-frame-options"] == "DENY"
+
+
 def test_the_limiter_forgets_idle_clients_and_keeps_a_bounded_number():
     now = [0.0]
     limiter = RateLimiter(max_buckets=100, clock=lambda: now[0])

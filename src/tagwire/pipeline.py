@@ -26,6 +26,7 @@ from tagwire.enrich.gazetteer import data_file_text, known, load_gazetteer
 from tagwire.enrich.tagging import RULES_VERSION, Tagger
 from tagwire.errors import FeedError, FetchError, InvalidInput, TagwireError, WorkerDied
 from tagwire.feeds import parse_fetched_feed
+from tagwire.feeds.limits import within_limits
 from tagwire.fetch import Fetcher, check_url
 from tagwire.fetch.politeness import LocalHostGate
 from tagwire.models import (
@@ -104,7 +105,7 @@ class Pipeline:
                 return self._report(FeedOutcome(feed.id, feed.url, "not-modified"))
             parsed = await parse_fetched_feed(result)
             if parsed.children:
-                parsed = await self.read_sitemap_index(parsed)
+                parsed = await self.read_sitemap_index(parsed, feed.url)
         except (FetchError, FeedError) as exc:
             return self._fail(feed, exc, now)
         new, updated = await self.store_entries(feed, parsed)
@@ -122,14 +123,15 @@ class Pipeline:
         await follow_hub(self.settings, self.engine, self.fetcher, feed, find_hub(result, parsed))
         return self._report(FeedOutcome(feed.id, feed.url, "ok", new=new, updated=updated))
 
-    async def read_sitemap_index(self, index: ParsedFeed) -> ParsedFeed:
-        """The entries of an index's most recent sitemaps (one level deep)."""
+    async def read_sitemap_index(self, index: ParsedFeed, url: str) -> ParsedFeed:
+        """The entries of an index's most recent sitemaps (one level deep), within the limits
+        of one feed."""
         entries: list[FeedEntry] = []
         for child in index.children:
             result = await self.fetcher.fetch_feed(child)
             parsed = await parse_fetched_feed(result)
             entries.extend(parsed.entries)
-        return replace(index, entries=tuple(entries), children=())
+        return within_limits(replace(index, entries=tuple(entries), children=()), url)
 
     async def store_entries(self, feed: FeedState, parsed: ParsedFeed) -> tuple[int, int]:
         seen = article_store.seen_entries(self.engine, feed.id, (e.guid for e in parsed.entries))

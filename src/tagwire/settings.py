@@ -148,7 +148,9 @@ class Settings:
         300, "Requests a minute one client may make to /api/ (bursts up to that many); 0: no limit."
     )
     search_rate_limit: int = _setting(
-        60, "Tag searches and suggestions, and login attempts, a minute per client; 0: no limit."
+        60,
+        "Tag and article searches, tag suggestions and login attempts, a minute per client;"
+        " 0: no limit.",
     )
     trusted_proxies: str = _setting(
         "",

@@ -41,7 +41,8 @@ MAX_ID_BYTES = 2_000  # well under the ~2,700 bytes a PostgreSQL index entry may
 # A declaration with a literal value, up to its opening quote: external ones (SYSTEM,
 # PUBLIC) are never fetched and do not match.
 _DECLARATION = re.compile(rb"""<!ENTITY\s+(%\s+)?([^\s%"'<>]+)\s+(["'])""")
-_REFERENCE = re.compile(rb"&([^\s&;#<>]+);")
+# A reference as the loose parser (sgmllib) reads one: the ";" may be left out.
+_LOOSE_REFERENCE = re.compile(rb"&([A-Za-z][-.A-Za-z0-9]*)")
 
 
 def parse_xml(body: bytes) -> etree._Element:
@@ -70,14 +71,17 @@ def check_entity_expansion(body: bytes, content_type: str) -> None:
     parser: decoded as it decodes them (UTF-16 or UTF-7 hide declarations from a byte
     search) and after its own pruning of the DOCTYPE, which a same-line DOCTYPE escapes."""
     data = convert_to_utf8({"content-type": content_type or "application/xml"}, body, {})
-    _, data, _ = replace_doctype(data)
-    if b"<!ENTITY" not in data:
+    _, data, loose = replace_doctype(data)
+    if b"<!ENTITY" not in data and not loose:
         return
+    # What either of feedparser's parsers expands: the strict one the declarations left in
+    # the document, the loose one (its fallback) ``loose``, references without ";" too.
     declared = dict(_declared_entities(data))
-    nested = (name for value in declared.values() for name in _REFERENCE.findall(value))
+    declared.update((name.encode(), value.encode()) for name, value in loose.items())
+    nested = (name for value in declared.values() for name in _LOOSE_REFERENCE.findall(value))
     if any(name in declared for name in nested):
         raise FeedError("refused: the feed's XML entities refer to other entities")
-    references = Counter(_REFERENCE.findall(data))
+    references = Counter(_LOOSE_REFERENCE.findall(data))
     added = sum(len(value) * references[name] for name, value in declared.items())
     if added > MAX_ENTITY_EXPANSION:
         raise FeedError(

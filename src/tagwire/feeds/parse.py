@@ -10,7 +10,9 @@ import hashlib
 import io
 import time
 import xml.sax
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import feedparser
@@ -37,12 +39,16 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
     return within_limits(parsed, url)
 
 
+# Parsing threads of their own: on the event loop's default executor, slow parses would
+# hold up every connection's DNS look-up, which runs there too.
+PARSERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tagwire-parse")
+
+
 async def parse_fetched_feed(result: FetchResult) -> ParsedFeed:
-    """``parse_feed`` on a fetched body in a worker thread: a feed that takes seconds to
+    """``parse_feed`` on a fetched body in a parsing thread: a feed that takes seconds to
     parse (100,000 entries, 5 MB on one line) does not hold up the other fetches."""
-    return await asyncio.to_thread(
-        parse_feed, result.body, url=result.url, content_type=result.content_type
-    )
+    parse = partial(parse_feed, result.body, url=result.url, content_type=result.content_type)
+    return await asyncio.get_running_loop().run_in_executor(PARSERS, parse)
 
 
 def parse_xml_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:

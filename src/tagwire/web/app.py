@@ -25,6 +25,7 @@ from tagwire.schedule import run_scheduler
 from tagwire.settings import Settings
 from tagwire.web import access, api, apidocs, login, urls, views, websub
 from tagwire.web.dates import human_date
+from tagwire.web.highlight import highlighted_excerpt
 from tagwire.web.ratelimit import RateLimiter
 from tagwire.web.sanitise import clean_html, outbound_url
 from tagwire.web.views import Redirect
@@ -132,7 +133,11 @@ def start_push_inbox(app: FastAPI, stop: asyncio.Event) -> asyncio.Task[None]:
 def make_templates(banner: str | None) -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(
-        urls=urls, human_date=human_date, banner=banner, version=__version__
+        urls=urls,
+        human_date=human_date,
+        highlighted_excerpt=highlighted_excerpt,
+        banner=banner,
+        version=__version__,
     )
     templates.env.filters.update(outbound_url=outbound_url, sanitised_html=sanitised_html)
     return templates
@@ -170,7 +175,9 @@ def wants_json(path: str) -> bool:
 def render_error(
     request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
-    """One handler for every error: JSON for API and feed URLs, HTML for pages."""
+    """One handler for every error: JSON for API and feed URLs, HTML for pages. It carries
+    the security headers itself: a 500 is answered outside the middleware that adds them."""
+    headers = {**SECURITY_HEADERS, **(headers or {})}
     if wants_json(request.url.path):
         body = {"error": {"status": status, "message": message}}
         return JSONResponse(body, status_code=status, headers=headers)

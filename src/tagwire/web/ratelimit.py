@@ -76,7 +76,11 @@ class RateLimiter:
             self.buckets.popitem(last=False)
 
     def client_of(self, request: Request) -> str:
-        """The client's address: the connection's, or from a trusted proxy's header."""
+        """The client: its address (an IPv6 one's /64, which one subscriber holds whole),
+        the connection's or from a trusted proxy's header."""
+        return client_network(self.client_address(request))
+
+    def client_address(self, request: Request) -> str:
         address = request.client.host if request.client else "unknown"
         if not self.trusted_proxies or not self.is_trusted(address):
             return address
@@ -93,6 +97,17 @@ class RateLimiter:
         except ValueError:
             return False
         return any(ip in network for network in self.trusted_proxies)
+
+
+def client_network(address: str) -> str:
+    """An IPv6 address as its /64 (any address of one is the same client); others as given."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip.ipv4_mapped or ip) if isinstance(ip, ipaddress.IPv6Address) else address
 
 
 def limit_api(request: Request) -> None:

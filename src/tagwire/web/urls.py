@@ -21,6 +21,19 @@ def tag_search_url(query: str | None = None) -> str:
     return "/tags" + (f"?{urlencode({'q': query})}" if query else "")
 
 
+def search_url(
+    query: str | None = None,
+    fmt: str | None = None,
+    cursor: Cursor | None = None,
+    key: str | None = None,
+) -> str:
+    """The article search page, or its feed; ``key`` as for ``tag_url``."""
+    params = {"q": query} if query else {}
+    params.update({"cursor": cursor.encode()} if cursor else {})
+    params.update({"key": key} if key and fmt else {})
+    return "/search" + (f".{fmt}" if fmt else "") + (f"?{urlencode(params)}" if params else "")
+
+
 def tag_suggest_url() -> str:
     return "/api/v1/tags/suggest"
 

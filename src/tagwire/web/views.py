@@ -9,10 +9,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
 from tagwire.enrich.names import fold
+from tagwire.search.query import SearchQuery, parse_query
 from tagwire.settings import Settings
 from tagwire.store import reads
 from tagwire.store.feeds import list_feeds
-from tagwire.store.reads import MAX_ID, Cursor, TagInfo, TagPage
+from tagwire.store.reads import MAX_ID, Cursor, Page, TagInfo, TagPage
+from tagwire.store.search import search_articles
 from tagwire.web import urls
 from tagwire.web.access import feed_key
 from tagwire.web.feeds_out import atom_feed, json_feed
@@ -117,6 +119,50 @@ def tag_search(request: Request, q: str = Query("", max_length=200, pattern=PRIN
         "top_tags": [] if q.strip() else reads.top_tags(engine, limit=100),
     }
     return request.app.state.templates.TemplateResponse(request, "tags.html", context)
+
+
+SearchText = Annotated[str, Query(max_length=200, pattern=PRINTABLE)]
+
+
+@router.get("/search.json", include_in_schema=False, dependencies=[Depends(limit_search)])
+def search_json(request: Request, q: SearchText = "", cursor: str | None = None) -> Response:
+    _, page = search_page_data(request, q, cursor)
+    key = feed_key(settings_of(request))
+    next_url = urls.search_url(q, "json", page.next_cursor, key) if page.next_cursor else None
+    body = json_feed(
+        search_title(q),
+        absolute(request, urls.search_url(q)),
+        absolute(request, urls.search_url(q, "json", key=key)),
+        page.articles,
+        absolute(request, next_url) if next_url else None,
+    )
+    return JSONResponse(body, media_type=JSON_FEED_TYPE)
+
+
+@router.get("/search", include_in_schema=False, dependencies=[Depends(limit_search)])
+def search_page(request: Request, q: SearchText = "", cursor: str | None = None) -> Response:
+    """Articles matching a query in the search box's syntax (see tagwire.search.query)."""
+    query, page = search_page_data(request, q, cursor)
+    context = {
+        "search_query": q,
+        "query": query,
+        "title": search_title(q),
+        "page": page,
+        "excerpt_chars": settings_of(request).excerpt_chars,
+        "feed_key": feed_key(settings_of(request)),
+        "next_url": urls.search_url(q, None, page.next_cursor) if page.next_cursor else None,
+    }
+    return request.app.state.templates.TemplateResponse(request, "search.html", context)
+
+
+def search_page_data(request: Request, q: str, cursor: str | None) -> tuple[SearchQuery, Page]:
+    query = parse_query(q)
+    limit = settings_of(request).page_size
+    return query, search_articles(engine_of(request), query, parse_cursor(cursor), limit)
+
+
+def search_title(q: str) -> str:
+    return f"Search: {q.strip()}" if q.strip() else "Search"
 
 
 @router.get("/feeds", include_in_schema=False)
