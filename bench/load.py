@@ -77,9 +77,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(db: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(db: str, port: int, log: Path, processes: int) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "tagwire", "--db", db, "serve", "--no-workers"]
-    argv += ["--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--host", "127.0.0.1", "--port", str(port), "--web-processes", str(processes)]
     # One client address makes every request: per-client rate limits would answer 429.
     env = os.environ | {"TAGWIRE_API_RATE_LIMIT": "0", "TAGWIRE_SEARCH_RATE_LIMIT": "0"}
     with log.open("wb") as out:
@@ -232,11 +232,16 @@ def print_table(results: list[Result]) -> None:
 
 
 def server_usage(pid: int) -> tuple[float, float]:
-    """CPU seconds and resident MB of the server process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    cpu = (int(fields[11]) + int(fields[12])) / ticks
-    rss = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    """CPU seconds and resident MB so far of the server: every process of its group (the
+    supervisor and its web processes with ``--web-processes``)."""
+    ticks, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
+    cpu = rss = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pid:  # its process group
+                cpu += (int(fields[11]) + int(fields[12])) / ticks
+                rss += int(fields[21]) * page / 1e6
     return cpu, rss
 
 
@@ -247,13 +252,14 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="per URL")
     parser.add_argument("--each", action="store_true", help="one URL at a time, not together")
     parser.add_argument("--httpx", action="store_true", help="the Python client even if wrk exists")
+    parser.add_argument("--web-processes", type=int, default=1, help="tagwire serve's processes")
     args = parser.parse_args()
 
     paths = chosen_paths(args.db)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = Path(tempfile.gettempdir()) / f"tagwire-load-{port}.log"
-    server = start_server(args.db, port, log)
+    server = start_server(args.db, port, log, args.web_processes)
     try:
         check(base, paths)
         tool = "httpx" if args.httpx or not shutil.which("wrk") else "wrk"
@@ -290,6 +296,7 @@ def main() -> None:
                 "seconds": args.seconds,
                 "connections_per_url": args.connections,
                 "cores": os.cpu_count(),
+                "web_processes": args.web_processes,
                 "server_cpu_s": round(server_cpu, 1),
                 "server_rss_mb": round(rss),
                 "pages": [asdict(r) | {"per_second": round(r.per_second, 1)} for r in results],

@@ -286,3 +286,9 @@ def test_a_feed_that_is_gone_stops_until_added_again(site: HTTPServer, tagwire, 
     assert tagwire("fetch", "--all").output.startswith("0 feeds")  # no longer checked
     tagwire("add", site.url_for("/feed"))
     assert "1 feeds" in tagwire("fetch").output  # re-adding resumes it
+
+
+def test_several_web_processes_need_the_fetching_done_elsewhere(tagwire):
+    result = tagwire("serve", "--web-processes", "2")
+    assert result.exit_code == 2
+    assert "--no-workers" in result.output

@@ -384,8 +384,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.parametrize("processes", ["1", "2"])
 def test_the_web_serves_reads_while_a_long_ingest_writes(
-    site: HTTPServer, store: Store, tmp_path: Path
+    site: HTTPServer, store: Store, tmp_path: Path, processes: str
 ):
     first_feed, _ = serve_feed(site, "first", 3)
     long_feeds = [serve_feed(site, f"desk{n}", 20)[0] for n in range(4)]
@@ -395,7 +396,13 @@ def test_the_web_serves_reads_while_a_long_ingest_writes(
     paths = ["/", f"/tags/{slug}", f"/tags/{slug}.json", "/api/v1/tags/suggest?q=ga"]
 
     port = free_port()
-    server = start(store, "serve", "--no-workers", "--port", str(port), log=tmp_path / "serve.log")
+    server = start(
+        store,
+        "serve",
+        "--no-workers",
+        *("--port", str(port), "--web-processes", processes),
+        log=tmp_path / "serve.log",
+    )
     seen: list[tuple[str, int, float, int]] = []  # path, status, seconds, stored articles
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:

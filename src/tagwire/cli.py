@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from tagwire.errors import ConfigError, InvalidInput, TagwireError
-from tagwire.settings import Settings
+from tagwire.settings import ENV_PREFIX, Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console(stderr=False)
@@ -179,11 +180,27 @@ def progress_bar(what: str, disable: bool = False) -> Progress:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--no-workers", is_flag=True, help="Serve the web only; fetch elsewhere.")
+@click.option(
+    "--web-processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Processes answering web requests (one per core); more than one needs --no-workers.",
+)
 @click.pass_obj
 @reports_errors
-def serve(obj: Context, host: str, port: int, no_workers: bool) -> None:
+def serve(obj: Context, host: str, port: int, no_workers: bool, web_processes: int) -> None:
     """Serve the web app, with the in-process feed scheduler unless workers do the fetching."""
-    run_web(obj, host, port, workers=not no_workers and not obj.settings.broker_url)
+    workers = not no_workers and not obj.settings.broker_url
+    if web_processes == 1:
+        run_web(obj, host, port, workers=workers)
+    elif workers:
+        raise InvalidInput(
+            "--web-processes above 1 serves the web only: add --no-workers and fetch with"
+            " `tagwire fetch` or Celery workers"
+        )
+    else:
+        run_web_processes(obj, host, port, web_processes)
 
 
 @cli.command()
@@ -225,6 +242,24 @@ def run_web(
 
     app = create_app(obj.settings, obj.engine, workers=workers, banner=banner)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def run_web_processes(obj: Context, host: str, port: int, processes: int) -> None:
+    """The web app in ``processes`` processes sharing one port (uvicorn's supervisor), each
+    building it from the environment: the database is migrated here first, and its URL (which
+    ``--db`` may have given) passed on. Each process keeps its own rate-limit counts."""
+    import uvicorn
+
+    obj.engine.dispose()  # opened (and migrated) once, before the processes start
+    os.environ[f"{ENV_PREFIX}DATABASE_URL"] = obj.settings.database_url
+    uvicorn.run(
+        "tagwire.web.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=processes,
+        log_level="warning",
+    )
 
 
 @cli.command()

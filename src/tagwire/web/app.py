@@ -123,6 +123,15 @@ def create_app(
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The site, web only, for one process of ``tagwire serve --web-processes N``: its
+    settings from the environment the command prepared."""
+    from tagwire.store import open_store
+
+    settings = Settings.from_env()
+    return create_app(settings, open_store(settings.database_url))
+
+
 def start_push_inbox(app: FastAPI, stop: asyncio.Event) -> asyncio.Task[None]:
     """WebSub pushes are stored by this process's workers, beside the scheduler."""
     inbox = PushInbox(app.state.settings, app.state.engine)
