@@ -52,3 +52,14 @@ def fill(engine: Engine, count: int) -> int:
     for number in range(count):
         save_article(engine, draft(feed_id, number))
     return feed_id
+
+
+# Two outlets' words for one flood: a story, not a duplicate.
+FLOOD = (
+    "The Niger burst its banks at Ségou on Friday, flooding four hundred homes in the"
+    " Pelengana quarter; the mayor opened two schools as shelters and asked Bamako for tents."
+)
+FLOOD_AGAIN = (
+    "Four hundred homes in Ségou's Pelengana quarter were under water on Friday after the"
+    " Niger burst its banks; two schools became shelters and the mayor asked Bamako for tents."
+)

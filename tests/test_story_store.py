@@ -15,16 +15,8 @@ from tagwire.store.articles import save_article
 from tagwire.store.reads import find_tag, get_article, latest_articles, story_page, tag_articles
 from tagwire.store.schema import articles
 
-from .factories import draft, feed, tag
+from .factories import FLOOD, FLOOD_AGAIN, draft, feed, tag
 
-FLOOD = (
-    "The Niger burst its banks at Ségou on Friday, flooding four hundred homes in the"
-    " Pelengana quarter; the mayor opened two schools as shelters and asked Bamako for tents."
-)
-FLOOD_AGAIN = (
-    "Four hundred homes in Ségou's Pelengana quarter were under water on Friday after the"
-    " Niger burst its banks; two schools became shelters and the mayor asked Bamako for tents."
-)
 ELECTION = (
     "Voters in Dakar queued from dawn to elect a new national assembly, with turnout reported"
     " above sixty percent at midday by the electoral commission of Senegal."

@@ -30,21 +30,13 @@ from tagwire.web import create_app
 from tagwire.web.ratelimit import RateLimiter
 from tagwire.web.sanitise import clean_html, outbound_url, redact_url
 
-from .factories import draft, fill, tag
+from .factories import FLOOD, FLOOD_AGAIN, draft, fill, tag
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "src" / "tagwire" / "web" / "templates"
 TOKEN = "an-api-token-of-some-length"
 PASSWORD = "reading-password"
 LINK_REL = {"noopener", "noreferrer", "nofollow"}
 BAD_SCHEMES = ("javascript:", "data:", "vbscript:")
-FLOOD = (
-    "The Niger burst its banks at Ségou on Friday, flooding four hundred homes in the"
-    " Pelengana quarter; the mayor opened two schools as shelters and asked Bamako for tents."
-)
-FLOOD_AGAIN = (
-    "Four hundred homes in Ségou's Pelengana quarter were under water on Friday after the"
-    " Niger burst its banks; two schools became shelters and the mayor asked Bamako for tents."
-)
 PAYLOADS = (
     "<script>alert('x')</script>",
     "<img src=x onerror=alert(1)>",

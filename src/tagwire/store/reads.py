@@ -366,20 +366,20 @@ def find_tag_slug_by_alias(engine: Engine, text: str) -> str | None:
 def tag_articles(engine: Engine, tag_id: int, cursor: Cursor | None, limit: int) -> Page:
     """The tag's stories, newest first, each once: its newest article carrying the tag."""
     query = (
-        _article_select()
+        article_select()
         .join(article_tags, article_tags.c.article_id == articles.c.id)
         .where(article_tags.c.tag_id == tag_id)
         .where(articles.c.duplicate_of.is_(None))
         .where(~_newer_in_story(tag_id))
     )
     order = (article_tags.c.published_at, article_tags.c.article_id)
-    return _page(engine, query, order, cursor, limit)
+    return articles_page(engine, query, order, cursor, limit)
 
 
 def latest_articles(engine: Engine, cursor: Cursor | None, limit: int) -> Page:
     """The latest stories, each once: its newest article."""
-    query = _article_select().where(articles.c.duplicate_of.is_(None)).where(~_newer_in_story())
-    return _page(engine, query, (articles.c.published_at, articles.c.id), cursor, limit)
+    query = article_select().where(articles.c.duplicate_of.is_(None)).where(~_newer_in_story())
+    return articles_page(engine, query, (articles.c.published_at, articles.c.id), cursor, limit)
 
 
 def _newer_in_story(tag_id: int | None = None) -> Exists:
@@ -455,7 +455,7 @@ def _coverage(conn, story_ids: list[int]) -> dict[int, list[Coverage]]:
 
 def get_article(engine: Engine, article_id: int) -> ArticleView | None:
     with engine.connect() as conn:
-        row = conn.execute(_article_select().where(articles.c.id == article_id)).first()
+        row = conn.execute(article_select().where(articles.c.id == article_id)).first()
         if row is None:
             return None
         return _views(conn, [row])[0]
@@ -496,7 +496,7 @@ def count_articles(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(articles)).scalar() or 0)
 
 
-def _article_select() -> Select:
+def article_select() -> Select:
     return select(
         articles.c.id,
         articles.c.title,
@@ -515,7 +515,7 @@ def _article_select() -> Select:
     ).join(outlets, outlets.c.id == articles.c.outlet_id)
 
 
-def _page(engine, query, order, cursor: Cursor | None, limit: int) -> Page:
+def articles_page(engine, query, order, cursor: Cursor | None, limit: int) -> Page:
     published, ident = order
     if cursor is not None:
         query = query.where(

@@ -28,7 +28,7 @@ from sqlalchemy import (
 
 from tagwire.enrich.names import slugify
 from tagwire.search.query import Phrase, SearchQuery
-from tagwire.store.reads import Cursor, Page, _article_select, _page, resolve_tag
+from tagwire.store.reads import Cursor, Page, article_select, articles_page, resolve_tag
 from tagwire.store.schema import article_tags, articles, outlets
 
 # The expression of ix_articles_fts (migration 0001), character for character in meaning.
@@ -48,8 +48,8 @@ def search_articles(engine: Engine, query: SearchQuery, cursor: Cursor | None, l
     if conditions is None:
         return Page([], None)
     conditions.extend(text_conditions(engine.dialect.name, query))
-    statement = _article_select().where(*conditions)
-    return _page(engine, statement, (articles.c.published_at, articles.c.id), cursor, limit)
+    statement = article_select().where(*conditions)
+    return articles_page(engine, statement, (articles.c.published_at, articles.c.id), cursor, limit)
 
 
 def text_conditions(dialect: str, query: SearchQuery) -> list[ColumnElement[bool]]:
