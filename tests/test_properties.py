@@ -10,7 +10,7 @@ import ipaddress
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -178,6 +178,9 @@ names = st.one_of(
 
 @QUICK
 @given(names)
+@example("ÀİØ").via("found by hypothesis: a part folded only on the second pass")
+@example("Ƣİ𝑨").via("found by hypothesis: a letter folding to a capital")
+@example("A𝜜").via("found by hypothesis: a capital without a lower case")
 def test_a_slug_is_lowercase_words_joined_by_hyphens_and_idempotent(name: str) -> None:
     slug = slugify(name)
     assert slug == "" or SLUG.fullmatch(slug), slug

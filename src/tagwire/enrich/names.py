@@ -126,9 +126,11 @@ def slugify(text: str) -> str:
     for chunk in _WORD.findall(text):
         parts = _CAMEL.findall(chunk) if _has_camel(chunk) else [chunk]
         words.extend(parts)
-    folded = [_fold(w).lower() for w in words]
-    # Lowercasing can add a combining mark ("İ" -> "i̇"): keep only the word characters.
-    return "-".join(part for w in folded for part in _WORD.findall(w))
+    # Lowercasing can add a combining mark ("İ" -> "i̇"): only the word characters are
+    # kept, and each part they make is folded on its own, as it would be read back.
+    lowered = (part for w in words for part in _WORD.findall(_fold(w).lower()))
+    folded = (_fold(part).lower() for part in lowered)  # "𝑨" folds to "A"
+    return "-".join(piece for part in folded for piece in _WORD.findall(part))
 
 
 def fold(text: str) -> str:
@@ -137,7 +139,8 @@ def fold(text: str) -> str:
 
 
 def _has_camel(word: str) -> bool:
-    return any(a.islower() and b.isupper() for a, b in itertools.pairwise(word))
+    # A capital with no lower case ("𝜜") is no word boundary: the slug keeps it as it is.
+    return any(a.islower() and b.isupper() and b.lower() != b for a, b in itertools.pairwise(word))
 
 
 def _fold(word: str) -> str:
