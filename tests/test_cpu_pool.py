@@ -174,12 +174,16 @@ def test_worker_processes_ignore_ctrl_c_and_end_with_their_pool(recognizer):
     builder = ProcessBuilder(2)
 
     async def run() -> list[int]:
-        await builder.draft(tagger, jobs()[0])
-        pids = builder.pids()
-        for pid in pids:
-            os.kill(pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
-        await asyncio.gather(*(builder.draft(tagger, job) for job in jobs()))
-        return pids
+        work = jobs()
+        drafts = [asyncio.ensure_future(builder.draft(tagger, job)) for job in work]
+        seen: set[int] = set()
+        while not all(d.done() for d in drafts):  # Ctrl-C while they load and while they work
+            for pid in builder.pids():
+                seen.add(pid)
+                os.kill(pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+            await asyncio.sleep(0.005)
+        await asyncio.gather(*drafts)
+        return sorted(seen)
 
     pids = asyncio.run(run())
     assert pids and builder.replaced == 0

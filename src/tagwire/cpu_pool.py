@@ -10,7 +10,9 @@ articles it held are built again, each alone in a worker of its own, so that the
 that killed it does not take the others down; an article that kills ``ATTEMPTS`` lone
 workers is built from the feed's text with the reason recorded, and if even that fails it
 is left out of this update (it stays new for the next check). Workers ignore Ctrl-C (the
-parent stops them after their current article) and exit when the parent is gone.
+parent stops them after their current article), from their first instruction: they are
+started with SIGINT blocked, and unblock it only once it is ignored, so a Ctrl-C while one
+is still loading its modules is held, then dropped. They exit when the parent is gone.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import pickle
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Protocol
 
 from tagwire.drafts import ArticleJob, draft_article
@@ -124,9 +128,13 @@ class ProcessBuilder:
         self, pool: ProcessPoolExecutor, key: str, payload: bytes, job: ArticleJob
     ) -> ArticleDraft:
         try:
-            return await _awaited(pool.submit(build_in_worker, key, None, job))
+            with _sigint_held():  # a submit may start a worker process
+                future = pool.submit(build_in_worker, key, None, job)
+            return await _awaited(future)
         except TaggerMissing:  # this worker has not got this tagger yet
-            return await _awaited(pool.submit(build_in_worker, key, payload, job))
+            with _sigint_held():
+                future = pool.submit(build_in_worker, key, payload, job)
+            return await _awaited(future)
 
     def _tagger_payload(self, tagger: Tagger) -> tuple[str, bytes]:
         shipped = self._shipped
@@ -163,6 +171,18 @@ class ProcessBuilder:
         broken.shutdown(wait=False, cancel_futures=True)
 
 
+@contextmanager
+def _sigint_held() -> Iterator[None]:
+    """SIGINT blocked on this thread: a process started here inherits the mask through exec
+    and holds a Ctrl-C until ``start_worker`` has set it to be ignored. A Ctrl-C meant for
+    this process meanwhile goes to another of its threads, or waits the few milliseconds."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 async def _awaited(future: Future[ArticleDraft]) -> ArticleDraft:
     return await asyncio.wrap_future(future)
 
@@ -188,6 +208,7 @@ def build_in_worker(key: str, payload: bytes | None, job: ArticleJob) -> Article
 def start_worker(parent_pid: int) -> None:
     """Ctrl-C reaches the whole process group: the parent stops the workers, in order."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a held Ctrl-C is dropped
     watch = threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True)
     watch.start()
 
