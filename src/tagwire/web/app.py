@@ -23,7 +23,7 @@ from starlette.routing import Match
 from tagwire import __version__
 from tagwire.schedule import run_scheduler
 from tagwire.settings import Settings
-from tagwire.web import access, api, apidocs, login, urls, views, websub
+from tagwire.web import access, api, apidocs, i18n, login, urls, views, websub
 from tagwire.web.dates import human_date
 from tagwire.web.highlight import highlighted_excerpt
 from tagwire.web.ratelimit import RateLimiter
@@ -141,6 +141,10 @@ def start_push_inbox(app: FastAPI, stop: asyncio.Event) -> asyncio.Task[None]:
 
 def make_templates(banner: str | None) -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.add_extension("jinja2.ext.i18n")
+    templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
     templates.env.globals.update(
         urls=urls,
         human_date=human_date,
