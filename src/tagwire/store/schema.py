@@ -54,6 +54,9 @@ outlets = Table(
     Column("homepage", Text),
     Column("language", String(16)),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("country", String(2)),  # ISO 3166-1 alpha-2, upper case
+    Column("ownership", Text),  # who owns it, in a few words
+    Column("state_affiliated", Boolean),  # None: not known
 )
 
 feeds = Table(
