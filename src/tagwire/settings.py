@@ -120,6 +120,11 @@ class Settings:
     )
     page_size: int = _setting(20, "Articles per page on tag pages and in the API.")
     excerpt_chars: int = _setting(600, "Characters of article text shown on list pages.")
+    page_cache: bool = _setting(
+        True,
+        "Keep rendered pages in memory until an article is stored or a tag changes"
+        " (60 s at most); off: every request renders.",
+    )
     public_url: str = _setting(
         "",
         "Base URL at which WebSub hubs reach this server's `tagwire serve`"

@@ -24,6 +24,7 @@ from tagwire import __version__
 from tagwire.schedule import run_scheduler
 from tagwire.settings import Settings
 from tagwire.web import access, api, apidocs, i18n, login, urls, views, websub
+from tagwire.web.cache import PageCache
 from tagwire.web.dates import human_date
 from tagwire.web.highlight import highlighted_excerpt
 from tagwire.web.ratelimit import RateLimiter
@@ -76,6 +77,8 @@ def create_app(
     app.state.rate_limiter = RateLimiter.from_settings(settings)
     app.state.push_inbox = None  # WebSub pushes go to the in-process workers, when running
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    if settings.page_cache:  # the innermost layer: behind the reading gate
+        app.add_middleware(PageCache, engine=engine)
 
     @app.middleware("http")
     async def reading_gate(request: Request, call_next):

@@ -1,0 +1,200 @@
+"""Pages kept while the store has not changed: a tag page read a hundred times a second is
+rendered once per change, not a hundred times.
+
+``PageCache`` is ASGI middleware in front of the pages and feeds readers open again and
+again (home, tags, stories, articles, outlets and their feed variants). A kept response
+is served while the store's version is the one it was rendered at, for at most ``max_age``
+seconds (relative dates like "4 minutes ago" move on, and so does what
+changes no version: a feed's health, an article tagged again). The version is the newest
+article and the newest tag change (merges, renames, blocks), read on each request (two
+index look-ups): a page is never older than the last article stored. A response carries an
+``ETag``; a reader that sends it back in ``If-None-Match`` gets a 304.
+
+Not kept: anything but GET and HEAD, search and the API (rate-limited per client, which a
+kept page would go around), the admin's pages (a logged-in session sees its own CSRF
+token), responses that set cookies, errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from anyio import to_thread
+from sqlalchemy import Engine, func, select
+
+from tagwire.store.schema import articles, tag_changes
+from tagwire.web.access import SESSION_COOKIE
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+KEPT_PREFIXES = ("/tags/", "/stories/", "/articles/", "/outlets/")
+KEPT_PAGES = frozenset({"/", "/outlets"})
+VARY_HEADERS = (b"accept-language", b"cookie")  # the page's language may follow them
+MAX_BODY = 2_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    version: tuple[int, int]
+    stored_at: float
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    etag: bytes
+
+
+class PageCache:
+    def __init__(
+        self, app: ASGIApp, engine: Engine, *, size: int = 4_096, max_age: float = 60.0
+    ) -> None:
+        self.app = app
+        self.engine = engine
+        self.size = size
+        self.max_age = max_age
+        self.hits = 0
+        self._kept: OrderedDict[tuple[bytes, ...], Kept] = OrderedDict()
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._keeps(scope):
+            await self.app(scope, receive, send)
+            return
+        key = self._key(scope)
+        version = await to_thread.run_sync(self._read_version)
+        kept = self._get(key, version)
+        if kept is not None:
+            self.hits += 1
+            await self._replay(scope, kept, send)
+        elif scope["method"] == "HEAD":
+            await self.app(scope, receive, send)
+        else:
+            await self._render_and_keep(scope, receive, send, key, version)
+
+    def _keeps(self, scope: Scope) -> bool:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return False
+        path: str = scope["path"]
+        if path not in KEPT_PAGES and not path.startswith(KEPT_PREFIXES):
+            return False
+        headers = dict(scope["headers"])
+        return b"authorization" not in headers and SESSION_COOKIE.encode() not in headers.get(
+            b"cookie", b""
+        )
+
+    @staticmethod
+    def _key(scope: Scope) -> tuple[bytes, ...]:
+        headers = dict(scope["headers"])
+        return (
+            scope["path"].encode(),
+            scope.get("query_string", b""),
+            *(headers.get(name, b"") for name in VARY_HEADERS),
+        )
+
+    def _read_version(self) -> tuple[int, int]:
+        newest = select(
+            select(func.max(articles.c.id)).scalar_subquery(),
+            select(func.max(tag_changes.c.id)).scalar_subquery(),
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(newest).one()
+        return (row[0] or 0, row[1] or 0)
+
+    def _get(self, key: tuple[bytes, ...], version: tuple[int, int]) -> Kept | None:
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is None:
+                return None
+            if kept.version != version or time.monotonic() - kept.stored_at > self.max_age:
+                del self._kept[key]
+                return None
+            self._kept.move_to_end(key)
+            return kept
+
+    def _put(self, key: tuple[bytes, ...], kept: Kept) -> None:
+        with self._lock:
+            self._kept[key] = kept
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    async def _replay(self, scope: Scope, kept: Kept, send: Send) -> None:
+        if _etag_matches(scope, kept.etag):
+            headers = [(n, v) for n, v in kept.headers if n in (b"etag", b"vary", b"cache-control")]
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": kept.status, "headers": kept.headers})
+        body = b"" if scope["method"] == "HEAD" else kept.body
+        await send({"type": "http.response.body", "body": body})
+
+    async def _render_and_keep(
+        self, scope: Scope, receive: Receive, send: Send, key: tuple[bytes, ...], version: tuple
+    ) -> None:
+        """Renders as usual; a 200 is sent whole, with its ETag, and kept."""
+        start: Message | None = None
+        chunks: list[bytes] = []
+        size = 0
+
+        async def capture(message: Message) -> None:
+            nonlocal start, size
+            if message["type"] == "http.response.start":
+                start = message
+                if not _keepable(message):
+                    await send(message)
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)  # e.g. the test client's template debug message
+                return
+            if not _keepable(start) or size > MAX_BODY:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > MAX_BODY:  # too big to keep: sent as it comes from here on
+                await send(start)
+                more = message.get("more_body", False)
+                await send({**message, "body": b"".join(chunks), "more_body": more})
+                chunks.clear()
+            if not message.get("more_body", False) and size <= MAX_BODY:
+                await self._finish(scope, start, b"".join(chunks), key, version, send)
+
+        await self.app(scope, receive, capture)
+
+    async def _finish(
+        self,
+        scope: Scope,
+        start: Message,
+        body: bytes,
+        key: tuple[bytes, ...],
+        version: tuple,
+        send: Send,
+    ) -> None:
+        etag = b'W/"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
+        headers = [(n, v) for n, v in start["headers"] if n.lower() != b"etag"]
+        headers.append((b"etag", etag))
+        if not any(n.lower() == b"cache-control" for n, _ in headers):
+            headers.append((b"cache-control", b"no-cache"))  # ask again, with the ETag
+        kept = Kept(version, time.monotonic(), start["status"], headers, body, etag)
+        self._put(key, kept)
+        await self._replay(scope, kept, send)
+
+
+def _keepable(start: Message) -> bool:
+    return start["status"] == 200 and not any(
+        name.lower() == b"set-cookie" for name, _ in start.get("headers", [])
+    )
+
+
+def _etag_matches(scope: Scope, etag: bytes) -> bool:
+    given = dict(scope["headers"]).get(b"if-none-match", b"")
+    return given.strip() == b"*" or etag in [tag.strip() for tag in given.split(b",")]
