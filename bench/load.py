@@ -1,15 +1,19 @@
-"""Hold the tag page, the home page and tag search under concurrent load, and report each.
+"""Hold the reading pages under concurrent load, and report each.
 
 Starts ``tagwire serve --no-workers`` on a filled database (``bench/fill.py``), finds its
 most used tag, checks that every URL answers, then loads them all at once for ``--seconds``
 (default 60): one wrk per URL with ``--connections`` each, or, without wrk, as many asyncio
-clients (httpx) per URL. The URLs: the tag page of the most used tag (first page), the home
-page, the tag search page (``/tags?q=``) and its API (``/api/v1/tags/suggest?q=``), with the
-first letters of the second most used tag as the query. tagwire has no full-text search page
-yet: tag search is the search readers have.
+clients (httpx) per URL. The URLs (issue 8's list): the tag page of the most used tag, its
+page 50 (a deep cursor) and its JSON Feed, the biggest story's page, the home page, article
+search for a common and a rare word, tag search (``/tags?q=``) and its API
+(``/api/v1/tags/suggest?q=``), with the first letters of the second most used tag as query.
 
     .venv/bin/python bench/load.py --db sqlite:////tmp/tw-bench/100k.sqlite3
     .venv/bin/python bench/load.py --db URL --seconds 30 --connections 4 --each
+    .venv/bin/python bench/load.py --db URL --each --no-page-cache   # every request renders
+
+Pages are kept while the store does not change (``tagwire.web.cache``), so a URL asked for
+again and again is rendered once: ``--no-page-cache`` measures rendering itself.
 
 Per URL: requests, errors (status other than 2xx/3xx, socket errors, timeouts), requests/s,
 p50/p99/max latency. Then the server's CPU and memory, and one JSON line. wrk and the server
@@ -37,10 +41,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+from sqlalchemy import func, select
+from wordfreq import top_n_list
 
 from tagwire.enrich.names import fold
 from tagwire.store import open_store
-from tagwire.store.reads import count_articles, top_tags
+from tagwire.store.reads import count_articles, tag_page, top_tags
+from tagwire.store.schema import stories
+
+DEEP_PAGE = 50  # the tag page reached by following "Older news" 49 times
 
 # wrk's summary as one JSON line (its own output has no p99 without --latency, rounded).
 WRK_REPORT = """
@@ -77,11 +86,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(db: str, port: int, log: Path, processes: int) -> subprocess.Popen[bytes]:
+def start_server(
+    db: str, port: int, log: Path, processes: int, page_cache: bool = True
+) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "tagwire", "--db", db, "serve", "--no-workers"]
     argv += ["--host", "127.0.0.1", "--port", str(port), "--web-processes", str(processes)]
     # One client address makes every request: per-client rate limits would answer 429.
     env = os.environ | {"TAGWIRE_API_RATE_LIMIT": "0", "TAGWIRE_SEARCH_RATE_LIMIT": "0"}
+    env["TAGWIRE_PAGE_CACHE"] = "1" if page_cache else "0"
     with log.open("wb") as out:
         server = subprocess.Popen(
             argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -110,23 +122,41 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def chosen_paths(db: str) -> dict[str, str]:
-    """The pages to load, named: the most used tag and a prefix of the next one."""
+    """The pages to load, named: the most used tag (first page, page 50, JSON Feed), the
+    biggest story, the home page, searches, and a prefix of the second most used tag."""
     engine = open_store(db)
     try:
         top = top_tags(engine, limit=2)
         stored = count_articles(engine)
+        if len(top) < 2:
+            raise SystemExit("the database has fewer than two tags: fill it first (bench/fill.py)")
+        deep = None
+        for _ in range(DEEP_PAGE - 1):
+            page = tag_page(engine, top[0].slug, deep, 20)
+            deep = page.page.next_cursor if page else None
+        with engine.connect() as conn:
+            biggest = select(stories.c.id).order_by(stories.c.article_count.desc()).limit(1)
+            story = (
+                conn.execute(biggest).scalar()
+                or conn.execute(select(func.min(stories.c.id))).scalar()
+            )
     finally:
         engine.dispose()
-    if len(top) < 2:
-        raise SystemExit("the database has fewer than two tags: fill it first (bench/fill.py)")
     print(f"{stored:,} articles; tag page #{top[0].label} ({top[0].article_count:,} articles)")
     prefix = quote(fold(top[1].label)[:4])
-    return {
+    words = [w for w in top_n_list("en", 20_000) if w.isalpha() and w.isascii()]
+    paths = {
         "tag": f"/tags/{top[0].slug}",
+        "tag-50": f"/tags/{top[0].slug}?cursor={deep.encode()}" if deep else "",
+        "tag.json": f"/tags/{top[0].slug}.json",
+        "story": f"/stories/{story}" if story else "",
         "home": "/",
-        "search": f"/tags?q={prefix}",
+        "search": f"/search?q={words[300]}",  # in thousands of articles
+        "search-rare": f"/search?q={words[-50]}",  # in a handful
+        "tags?q=": f"/tags?q={prefix}",
         "suggest": f"/api/v1/tags/suggest?q={prefix}",
     }
+    return {name: path for name, path in paths.items() if path}
 
 
 def check(base: str, paths: dict[str, str]) -> None:
@@ -140,7 +170,7 @@ def check(base: str, paths: dict[str, str]) -> None:
                 took.append((time.perf_counter() - started) * 1000)
                 if status >= 400:
                     raise SystemExit(f"{name} {path} answered {status}")
-            print(f"  {name:<8} {path:<48} {status}, {statistics.median(took):6.1f} ms alone")
+            print(f"  {name:<12} {path:<48} {status}, {statistics.median(took):6.1f} ms alone")
 
 
 def load_with_wrk(
@@ -224,11 +254,11 @@ def sampled(name: str, path: str, took: list[float], errors: list[int], seconds:
 
 def print_table(results: list[Result]) -> None:
     columns = ("requests", "errors", "req/s", "p50 ms", "p99 ms", "max ms")
-    print("\npage    " + "".join(f"{c:>10}" for c in columns))
+    print("\npage        " + "".join(f"{c:>10}" for c in columns))
     for r in results:
         figures = (f"{r.requests:,}", r.errors, f"{r.per_second:.1f}", f"{r.p50_ms:.1f}")
         figures += (f"{r.p99_ms:.1f}", f"{r.max_ms:.1f}")
-        print(f"{r.name:<8}" + "".join(f"{f:>10}" for f in figures))
+        print(f"{r.name:<12}" + "".join(f"{f:>10}" for f in figures))
 
 
 def server_usage(pid: int) -> tuple[float, float]:
@@ -253,13 +283,19 @@ def main() -> None:
     parser.add_argument("--each", action="store_true", help="one URL at a time, not together")
     parser.add_argument("--httpx", action="store_true", help="the Python client even if wrk exists")
     parser.add_argument("--web-processes", type=int, default=1, help="tagwire serve's processes")
+    parser.add_argument(
+        "--no-page-cache", action="store_true", help="render every request (TAGWIRE_PAGE_CACHE=0)"
+    )
+    parser.add_argument("--only", default="", help="comma-separated page names to load")
     args = parser.parse_args()
 
     paths = chosen_paths(args.db)
+    if args.only:
+        paths = {n: p for n, p in paths.items() if n in args.only.split(",")}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = Path(tempfile.gettempdir()) / f"tagwire-load-{port}.log"
-    server = start_server(args.db, port, log, args.web_processes)
+    server = start_server(args.db, port, log, args.web_processes, not args.no_page_cache)
     try:
         check(base, paths)
         tool = "httpx" if args.httpx or not shutil.which("wrk") else "wrk"
@@ -297,6 +333,7 @@ def main() -> None:
                 "connections_per_url": args.connections,
                 "cores": os.cpu_count(),
                 "web_processes": args.web_processes,
+                "page_cache": not args.no_page_cache,
                 "server_cpu_s": round(server_cpu, 1),
                 "server_rss_mb": round(rss),
                 "pages": [asdict(r) | {"per_second": round(r.per_second, 1)} for r in results],

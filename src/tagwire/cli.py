@@ -57,7 +57,20 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(invoke_without_command=True)
+class Commands(click.Group):
+    """tagwire's commands; ``eval`` and its evaluators are imported only when asked for
+    (they pull in every model: seconds of start-up that ``tagwire serve`` need not pay)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "eval"})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "eval" and name not in self.commands:
+            self.add_command(_eval_commands())
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=Commands, invoke_without_command=True)
 @click.option(
     "--db", "database_url", metavar="URL", help="Database URL (env TAGWIRE_DATABASE_URL)."
 )
@@ -490,7 +503,7 @@ def show_settings(obj: Context, markdown: bool) -> None:
         click.echo(f"{ENV_PREFIX}{f.name.upper()}={value}")
 
 
-def _add_eval_commands() -> None:
+def _eval_commands() -> click.Group:
     from tagwire.evaluate.categories import categories_command
     from tagwire.evaluate.cli import eval_group
     from tagwire.evaluate.extraction import extraction_command
@@ -499,10 +512,7 @@ def _add_eval_commands() -> None:
     eval_group.add_command(categories_command)
     eval_group.add_command(extraction_command)
     eval_group.add_command(stories_command)
-    cli.add_command(eval_group)
-
-
-_add_eval_commands()
+    return eval_group
 
 
 def main() -> None:

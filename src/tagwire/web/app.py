@@ -21,7 +21,6 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from tagwire import __version__
-from tagwire.schedule import run_scheduler
 from tagwire.settings import Settings
 from tagwire.web import access, api, apidocs, i18n, login, urls, views, websub
 from tagwire.web.cache import PageCache
@@ -30,7 +29,6 @@ from tagwire.web.highlight import highlighted_excerpt
 from tagwire.web.ratelimit import RateLimiter
 from tagwire.web.sanitise import clean_html, outbound_url
 from tagwire.web.views import Redirect
-from tagwire.websub.push import PushInbox
 
 HERE = Path(__file__).parent
 # Pages run only our own static script; /docs sets its own policy (see apidocs).
@@ -54,7 +52,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        task = asyncio.create_task(run_scheduler(settings, engine, stop)) if workers else None
+        task = asyncio.create_task(run_workers(settings, engine, stop)) if workers else None
         pushes = start_push_inbox(app, stop) if workers else None
         yield
         stop.set()
@@ -135,7 +133,17 @@ def app_from_environment() -> FastAPI:
     return create_app(settings, open_store(settings.database_url))
 
 
+async def run_workers(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:
+    """The in-process scheduler; imported here, so that a web-only process never loads the
+    extraction and NLP stack (seconds of start-up, a hundred MB)."""
+    from tagwire.schedule import run_scheduler
+
+    await run_scheduler(settings, engine, stop)
+
+
 def start_push_inbox(app: FastAPI, stop: asyncio.Event) -> asyncio.Task[None]:
+    from tagwire.websub.push import PushInbox
+
     """WebSub pushes are stored by this process's workers, beside the scheduler."""
     inbox = PushInbox(app.state.settings, app.state.engine)
     app.state.push_inbox = inbox

@@ -9,6 +9,7 @@ import asyncio
 import hmac
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -17,12 +18,14 @@ from tagwire.feeds import parse_feed
 from tagwire.fetch import Fetcher
 from tagwire.fetch.robots import RobotsCache
 from tagwire.models import FeedState, ParsedFeed
-from tagwire.pipeline import Pipeline, build_tagger
 from tagwire.settings import Settings
 from tagwire.store import websub as websub_store
 from tagwire.store.feeds import feed_state
 from tagwire.websub.decide import LIVE
 from tagwire.websub.signature import signature_matches
+
+if TYPE_CHECKING:
+    from tagwire.pipeline import Pipeline
 
 log = logging.getLogger("tagwire.websub")
 INBOX_CAPACITY = 200  # pushes waiting; past it the hub is told to come back (503)
@@ -115,7 +118,10 @@ class PushInbox:
         return batch
 
     async def store(self, pushes: list[Push]) -> None:
-        """One round, like the scheduler's: a tagger, a fetcher and a pipeline for all."""
+        """One round, like the scheduler's: a tagger, a fetcher and a pipeline for all (the
+        NLP stack is imported here: the web process that receives pushes needs none of it)."""
+        from tagwire.pipeline import Pipeline, build_tagger
+
         tagger = await asyncio.to_thread(build_tagger, self.settings, self.engine)
         async with Fetcher(self.settings, robots=self.robots) as fetcher:
             pipeline = Pipeline(self.settings, self.engine, fetcher, tagger)
