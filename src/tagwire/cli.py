@@ -479,8 +479,8 @@ def export_tag(
     if info is None:
         raise InvalidInput(f"no tag {tag!r}")
     days = (since.date() if since else None, until.date() if until else None)
-    for article in tag_archive(obj.engine, info.id, *days):
-        output.write(archive_line(article))
+    for batch in tag_archive(obj.engine, info.id, *days):
+        output.write("".join(archive_line(a) for a in batch))
 
 
 @cli.command("migrate-to")

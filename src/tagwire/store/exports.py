@@ -83,15 +83,16 @@ def tag_archive(
     since: date | None = None,
     until: date | None = None,
     batch: int = BATCH,
-) -> Iterator[ArchivedArticle]:
+) -> Iterator[list[ArchivedArticle]]:
     """Every article carrying the tag, newest first, published from ``since`` to
-    ``until`` (whole days, UTC, both included)."""
+    ``until`` (whole days, UTC, both included), in lists of up to ``batch``."""
     cursor: Cursor | None = None
     while True:
         with engine.connect() as conn:
             rows = list(conn.execute(archive_batch(tag_id, since, until, cursor, batch)))
             found = archived(conn, rows)
-        yield from found
+        if found:
+            yield found
         if len(rows) < batch:
             return
         cursor = Cursor(rows[-1].tagged_at, rows[-1].id)

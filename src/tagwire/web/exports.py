@@ -129,7 +129,9 @@ def tag_export(
 def archive_lines(
     engine: Engine, tag: TagInfo, since: date | None, until: date | None
 ) -> Iterator[str]:
-    return (archive_line(a) for a in tag_archive(engine, tag.id, since, until))
+    """A batch of lines at a time: one write to the client for each read of the store."""
+    for batch in tag_archive(engine, tag.id, since, until):
+        yield "".join(archive_line(a) for a in batch)
 
 
 def archived_tag(request: Request, slug: str) -> TagInfo:
