@@ -13,7 +13,7 @@ import pytest
 
 from tagwire.errors import FeedError, InvalidInput, NotAFeed
 from tagwire.feeds import find_feed_links, parse_feed, read_opml, write_opml
-from tagwire.feeds.opml import OpmlOutline
+from tagwire.feeds.opml import OpmlFeed, OpmlOutline
 
 FEED_URL = "http://news.test/feeds/main.xml"
 
@@ -513,8 +513,10 @@ def test_opml_entity_expansion_bomb_is_invalid_input() -> None:
 
 def test_write_opml_round_trips_through_read_opml() -> None:
     feeds = [
-        ("http://news.test/feed.xml?a=1&b=2", 'Harbour "Gazette" & Co', "http://news.test/"),
-        ("http://valley.test/index.rdf", None, None),
+        OpmlFeed(
+            "http://news.test/feed.xml?a=1&b=2", 'Harbour "Gazette" & Co', "http://news.test/"
+        ),
+        OpmlFeed("http://valley.test/index.rdf", group="<Valley> & Hills"),
     ]
     text = write_opml(feeds, title="Mine & yours")
     assert read_opml(text.encode()) == [

@@ -1,4 +1,5 @@
-"""The ``tagwire`` command: add, feeds, fetch, serve (the default), demo, tags, retag, opml."""
+"""The ``tagwire`` command: add, feeds, fetch, serve (the default), demo, tags, retag, and
+exports (export-opml, export-tag)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 from rich.console import Console
@@ -451,17 +453,47 @@ def retag(obj: Context, everything: bool) -> None:
     console.print(f"tagged {done} articles again in {seconds:.1f}s", highlight=False)
 
 
-@cli.command()
+@cli.command("export-opml")
+@click.argument("output", metavar="[FILE]", default="-", type=click.File("w", encoding="utf-8"))
 @click.pass_obj
 @reports_errors
-def opml(obj: Context) -> None:
-    """Export the subscriptions as OPML on standard output."""
-    from tagwire.feeds import write_opml
-    from tagwire.store.feeds import list_feeds
+def export_opml(obj: Context, output: TextIO) -> None:
+    """Write every subscription as OPML, grouped by outlet, to FILE (standard output when
+    none or -); `tagwire add FILE` subscribes to them again, here or elsewhere."""
+    from tagwire.web.exports import subscriptions_opml
 
-    click.echo(
-        write_opml((f.url, f.title or f.outlet, None) for f in list_feeds(obj.engine)), nl=False
-    )
+    output.write(subscriptions_opml(obj.engine, redact=False))
+
+
+cli.add_command(export_opml, "opml")  # the name it had first, kept for scripts
+
+
+@cli.command("export-tag")
+@click.argument("tag")
+@click.argument("output", metavar="[FILE]", default="-", type=click.File("w", encoding="utf-8"))
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="From this day (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="To this day, included.")
+@click.pass_obj
+@reports_errors
+def export_tag(
+    obj: Context,
+    tag: str,
+    output: TextIO,
+    since: datetime | None,
+    until: datetime | None,
+) -> None:
+    """Write every article of TAG as JSON Lines, newest first, to FILE (standard output
+    when none or -): text, outlet, language, category, tags, story and duplicates."""
+    from tagwire.store.exports import tag_archive
+    from tagwire.store.reads import resolve_tag
+    from tagwire.web.feeds_out import archive_line
+
+    info = resolve_tag(obj.engine, tag)
+    if info is None:
+        raise InvalidInput(f"no tag {tag!r}")
+    days = (since.date() if since else None, until.date() if until else None)
+    for batch in tag_archive(obj.engine, info.id, *days):
+        output.write("".join(archive_line(a) for a in batch))
 
 
 @cli.command("migrate-to")

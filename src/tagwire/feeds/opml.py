@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from xml.sax.saxutils import quoteattr
+from datetime import datetime
+from email.utils import format_datetime
 
 from lxml import etree
 
 from tagwire.errors import FeedError, InvalidInput
 from tagwire.feeds.limits import MAX_TITLE_CHARS, clip, parse_xml
+from tagwire.feeds.text import strip_control
 
 _BARE_AMPERSAND = re.compile(rb"&(?!#?[\w.:-]+;)")
 
@@ -53,22 +55,39 @@ def parse_opml(data: bytes, source: str) -> etree._Element:
     raise InvalidInput(f"{source}: {fault}") from None
 
 
-def write_opml(feeds: Iterable[tuple[str, str | None, str | None]], title: str = "tagwire") -> str:
-    """OPML 2.0 of ``(feed_url, title, site_url)`` triples."""
-    lines = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<opml version="2.0">',
-        f"  <head><title>{_escape(title)}</title></head>",
-        "  <body>",
-    ]
-    for url, name, site in feeds:
-        attrs = f'type="rss" text={quoteattr(name or url)} xmlUrl={quoteattr(url)}'
-        if site:
-            attrs += f" htmlUrl={quoteattr(site)}"
-        lines.append(f"    <outline {attrs}/>")
-    lines += ["  </body>", "</opml>", ""]
-    return "\n".join(lines)
+@dataclass(frozen=True, slots=True)
+class OpmlFeed:
+    """A subscription as written out: its outline sits under its ``group`` (the outlet)."""
+
+    url: str
+    title: str | None = None
+    site_url: str | None = None
+    group: str | None = None
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def write_opml(
+    feeds: Iterable[OpmlFeed], title: str = "tagwire", created: datetime | None = None
+) -> str:
+    """OPML 2.0: one ``type="rss"`` outline per feed, under an outline per group in the
+    order groups first appear, ungrouped feeds at the top level."""
+    root = etree.Element("opml", version="2.0")
+    head = etree.SubElement(root, "head")
+    etree.SubElement(head, "title").text = strip_control(title)
+    if created is not None:
+        etree.SubElement(head, "dateCreated").text = format_datetime(created)
+    body = etree.SubElement(root, "body")
+    groups: dict[str, etree._Element] = {}
+    for feed in feeds:
+        parent = body
+        if feed.group:
+            name = strip_control(feed.group)
+            if name not in groups:
+                groups[name] = etree.SubElement(body, "outline", text=name, title=name)
+            parent = groups[name]
+        name = strip_control(feed.title or feed.url)
+        outline = etree.SubElement(parent, "outline", type="rss", text=name, title=name)
+        outline.set("xmlUrl", strip_control(feed.url))
+        if feed.site_url:
+            outline.set("htmlUrl", strip_control(feed.site_url))
+    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return xml.decode()

@@ -1,9 +1,10 @@
 """Who may read and who may change things: sessions, the API token, CSRF, feed keys.
 
 Reading is public unless ``TAGWIRE_READ_PASSWORD`` is set; then a page, feed or API read
-needs a session (from /login), the API token as a bearer token, or, for a tag's
-``.json`` and ``.atom`` feeds only, the read-only feed key in ``?key=`` (feed readers
-cannot send headers or log in).
+needs a session (from /login), the API token as a bearer token, or, for feeds and
+exports only (``FEED_SUFFIXES``: a tag's or a search's feeds, the subscriptions' OPML, a
+tag's archive), the read-only feed key in ``?key=`` (feed readers cannot send headers or
+log in).
 
 Changing things needs ``TAGWIRE_API_TOKEN``: as a bearer token, or an admin session (a
 login with the API token as password) that sends its CSRF token in ``X-CSRF-Token``.
@@ -35,6 +36,7 @@ SESSION_SECONDS = 14 * 24 * 3600
 READER, ADMIN = "reader", "admin"
 OPEN_PAGES = frozenset({"/login", "/logout"})
 OPEN_PREFIXES = ("/static/", "/websub/")  # WebSub callbacks carry their own secrets
+FEED_SUFFIXES = (".json", ".atom", ".rss", ".opml", ".jsonl")
 bearer = HTTPBearer(auto_error=False, description="The API token of TAGWIRE_API_TOKEN")
 
 
@@ -97,7 +99,7 @@ def csrf_token(settings: Settings, session: Session) -> str:
 
 
 def feed_key(settings: Settings) -> str | None:
-    """The read-only key that opens tag feeds when reading needs a login."""
+    """The read-only key that opens feeds and exports when reading needs a login."""
     return sign(settings, "feeds")[:32] if settings.read_password else None
 
 
@@ -115,7 +117,7 @@ def may_read(request: Request) -> bool:
     if session_of(request) is not None or has_api_token(request):
         return True
     key = feed_key(settings) or ""
-    return path.endswith((".json", ".atom")) and same(request.query_params.get("key"), key)
+    return path.endswith(FEED_SUFFIXES) and same(request.query_params.get("key"), key)
 
 
 def require_admin(

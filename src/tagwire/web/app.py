@@ -22,7 +22,7 @@ from starlette.routing import Match
 
 from tagwire import __version__
 from tagwire.settings import Settings
-from tagwire.web import access, api, apidocs, i18n, login, urls, views, websub
+from tagwire.web import access, api, apidocs, exports, i18n, login, urls, views, websub
 from tagwire.web.cache import PageCache
 from tagwire.web.dates import human_date
 from tagwire.web.highlight import highlighted_excerpt
@@ -120,6 +120,7 @@ def create_app(
     app.include_router(websub.router)
     app.include_router(login.router)
     app.include_router(apidocs.router)
+    app.include_router(exports.router)  # before views: /tags/{slug} would take /tags/x.rss
     app.include_router(views.router)
     return app
 
@@ -193,7 +194,7 @@ def allowed_methods(request: Request) -> list[str]:
 
 
 def wants_json(path: str) -> bool:
-    return path.startswith("/api/") or path.endswith((".json", ".atom"))
+    return path.startswith("/api/") or path.endswith(access.FEED_SUFFIXES)
 
 
 def render_error(

@@ -10,8 +10,8 @@ article and the newest tag change (merges, renames, blocks), read on each reques
 index look-ups): a page is never older than the last article stored. A response carries an
 ``ETag``; a reader that sends it back in ``If-None-Match`` gets a 304.
 
-Not kept: anything but GET and HEAD, search and the API (rate-limited per client, which a
-kept page would go around), the admin's pages (a logged-in session sees its own CSRF
+Not kept: anything but GET and HEAD, search, exports and the API (rate-limited per client,
+which a kept page would go around), the admin's pages (a logged-in session sees its own CSRF
 token), responses that set cookies, errors.
 """
 
@@ -39,6 +39,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 KEPT_PREFIXES = ("/tags/", "/stories/", "/articles/", "/outlets/")
 KEPT_PAGES = frozenset({"/", "/outlets"})
+UNKEPT_SUFFIXES = (".jsonl",)  # a tag's whole archive: rate-limited, and big
 VARY_HEADERS = (b"accept-language", b"cookie")  # the page's language may follow them
 MAX_BODY = 2_000_000
 
@@ -85,6 +86,8 @@ class PageCache:
             return False
         path: str = scope["path"]
         if path not in KEPT_PAGES and not path.startswith(KEPT_PREFIXES):
+            return False
+        if path.endswith(UNKEPT_SUFFIXES):
             return False
         headers = dict(scope["headers"])
         return b"authorization" not in headers and SESSION_COOKIE.encode() not in headers.get(

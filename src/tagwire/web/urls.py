@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 from tagwire.store.reads import Cursor
@@ -77,3 +78,18 @@ def login_url(next_page: str | None = None) -> str:
 
 def logout_url() -> str:
     return "/logout"
+
+
+def subscriptions_opml_url(key: str | None = None) -> str:
+    """Every subscription as OPML; ``key`` as for ``tag_url``."""
+    return "/subscriptions.opml" + (f"?{urlencode({'key': key})}" if key else "")
+
+
+def tag_export_url(
+    slug: str, since: date | None = None, until: date | None = None, key: str | None = None
+) -> str:
+    """Every article of a tag as JSON Lines, from ``since`` to ``until`` (days, included)."""
+    query = {"since": since.isoformat()} if since else {}
+    query.update({"until": until.isoformat()} if until else {})
+    query.update({"key": key} if key else {})
+    return f"/tags/{slug}/export.jsonl" + (f"?{urlencode(query)}" if query else "")
