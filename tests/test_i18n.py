@@ -219,4 +219,6 @@ def test_languages_and_countries_are_named_in_the_readers_language():
     finally:
         i18n.use_locale("en")
     assert labels.language_name("fr") == "French" and labels.country_name("CI") == "Côte d’Ivoire"
+    assert labels.language_name("fr-CA") == "Canadian French"
+    assert labels.language_name("fr-ML") == "French"
     assert labels.language_name("qqq") == "qqq" and labels.country_name(None) is None

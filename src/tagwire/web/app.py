@@ -156,7 +156,7 @@ def make_templates(banner: str | None) -> Jinja2Templates:
         urls=urls,
         human_date=reader_date,
         page_language=i18n.current_locale,
-        languages=i18n.LANGUAGES,
+        interface_languages=i18n.LANGUAGES,
         highlighted_excerpt=highlighted_excerpt,
         banner=banner,
         version=__version__,

@@ -59,11 +59,13 @@ def feed_state(state: str | None) -> str | None:
 
 
 def language_name(code: str | None) -> str | None:
-    """``fr`` as "French" for an English reader, "français" for a French one; an unknown
-    code is shown as it is."""
+    """``fr`` as "French" for an English reader, "français" for a French one; ``pt-BR``
+    by its own name if Babel has one, else its language's; an unknown code as it is."""
     if not code:
         return code
-    return reader_locale().languages.get(code.lower().replace("-", "_"), code)
+    names = reader_locale().languages
+    tag = code.replace("-", "_")
+    return names.get(tag) or names.get(tag.split("_")[0].lower()) or code
 
 
 def country_name(code: str | None) -> str | None:

@@ -54,7 +54,8 @@ async def reader_language(
 
 
 def english_only(path: str) -> bool:
-    return path.startswith(("/api/", "/static/")) or path.endswith(ENGLISH_ONLY_SUFFIXES)
+    """Feeds, the API and its docs: one body per URL, whoever asks."""
+    return path.startswith(("/api/", "/static/", "/docs")) or path.endswith(ENGLISH_ONLY_SUFFIXES)
 
 
 def supported(value: str | None) -> str | None:
