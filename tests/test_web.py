@@ -135,7 +135,7 @@ def test_feeds_page_shows_each_feeds_health(client, engine):
     feed_id = fill(engine, 3)
     record_failure(engine, feed_id, error="HTTP 404 Not Found", next_check_at=datetime.now(UTC))
     page = client.get("/feeds").text
-    assert "Test Outlet" in page and "HTTP 404 Not Found" in page and "(1 errors)" in page
+    assert "Test Outlet" in page and "HTTP 404 Not Found" in page and "(1 error)" in page
 
 
 def test_the_article_page_keeps_paragraphs_and_list_pages_join_them(client, engine):

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -22,7 +23,19 @@ from starlette.routing import Match
 
 from tagwire import __version__
 from tagwire.settings import Settings
-from tagwire.web import access, api, apidocs, exports, i18n, login, urls, views, websub
+from tagwire.web import (
+    access,
+    api,
+    apidocs,
+    exports,
+    i18n,
+    labels,
+    language,
+    login,
+    urls,
+    views,
+    websub,
+)
 from tagwire.web.cache import PageCache
 from tagwire.web.dates import human_date
 from tagwire.web.highlight import highlighted_excerpt
@@ -42,6 +55,8 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 log = logging.getLogger("tagwire.web")
+# Starlette's own error details, shown on error pages: translated there like ours.
+STARLETTE_DETAILS = (i18n.N_("Not Found"), i18n.N_("Method Not Allowed"))
 
 
 def create_app(
@@ -96,6 +111,8 @@ def create_app(
             response.headers.setdefault("Cache-Control", "private")
         return response
 
+    app.middleware("http")(language.reader_language)  # outermost: every message translated
+
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if isinstance(exc, Redirect):
@@ -109,12 +126,13 @@ def create_app(
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
-        return render_error(request, 404, "No such page")
+        return render_error(request, 404, i18n.gettext("No such page"))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("error serving %s", request.url.path)
-        return render_error(request, 500, "Something went wrong on our side; it has been logged.")
+        message = i18n.gettext("Something went wrong on our side; it has been logged.")
+        return render_error(request, 500, message)
 
     app.include_router(api.router)
     app.include_router(websub.router)
@@ -153,19 +171,28 @@ def start_push_inbox(app: FastAPI, stop: asyncio.Event) -> asyncio.Task[None]:
 
 def make_templates(banner: str | None) -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates")
+    i18n.catalogs()  # read now: a broken catalog stops the start, not a page
     templates.env.add_extension("jinja2.ext.i18n")
     templates.env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
     )
     templates.env.globals.update(
         urls=urls,
-        human_date=human_date,
+        human_date=reader_date,
+        page_language=i18n.current_locale,
+        interface_languages=i18n.LANGUAGES,
         highlighted_excerpt=highlighted_excerpt,
         banner=banner,
         version=__version__,
     )
     templates.env.filters.update(outbound_url=outbound_url, sanitised_html=sanitised_html)
+    templates.env.filters.update(labels.FILTERS)
     return templates
+
+
+def reader_date(when: datetime) -> str:
+    """``human_date`` in the language of the page: "4 days ago", "il y a 4 jours"."""
+    return human_date(when, locale=i18n.current_locale())
 
 
 def sanitised_html(html: str) -> Markup:
@@ -179,7 +206,9 @@ def refuse_reader(request: Request) -> Response:
     if request.method == "GET" and not wants_json(path):
         target = path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(urls.login_url(target), status_code=303)
-    message = "Reading needs a login: the API token, a session from /login, or a feed key"
+    message = i18n.gettext(
+        "Reading needs a login: the API token, a session from /login, or a feed key"
+    )
     return render_error(request, 401, message, {"WWW-Authenticate": "Bearer"})
 
 
@@ -207,7 +236,7 @@ def render_error(
         body = {"error": {"status": status, "message": message}}
         return JSONResponse(body, status_code=status, headers=headers)
     templates: Jinja2Templates = request.app.state.templates
-    context = {"status": status, "message": message}
+    context = {"status": status, "message": i18n.gettext(message)}  # Starlette's own too
     return templates.TemplateResponse(
         request, "error.html", context, status_code=status, headers=headers
     )

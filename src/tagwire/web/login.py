@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tagwire.settings import Settings
-from tagwire.web import access, urls
+from tagwire.web import access, i18n, urls
 from tagwire.web.ratelimit import limit_login
 from tagwire.web.websub import read_capped_body
 
@@ -30,10 +30,10 @@ async def log_in(request: Request) -> Response:
     form = await read_form(request)
     target = access.safe_next(form.get("next"))
     if not access.same(form.get("csrf_token"), request.cookies.get(access.LOGIN_COOKIE, "")):
-        return show_form(request, target, "The form had expired; try again.", 403)
+        return show_form(request, target, i18n.gettext("The form had expired; try again."), 403)
     role = access.role_for_password(settings, form.get("password", ""))
     if role is None:
-        return show_form(request, target, "Wrong password.", 401)
+        return show_form(request, target, i18n.gettext("Wrong password."), 401)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         access.SESSION_COOKIE,
@@ -55,7 +55,7 @@ async def log_out(request: Request) -> Response:
     if session is None or not access.same(
         form.get("csrf_token"), access.csrf_token(settings, session)
     ):
-        raise HTTPException(403, "Logging out needs the form of a page of this site")
+        raise HTTPException(403, i18n.gettext("Logging out needs the form of a page of this site"))
     response = RedirectResponse(urls.home_url(), status_code=303)
     response.delete_cookie(access.SESSION_COOKIE)
     return response
@@ -65,7 +65,8 @@ def open_login(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     if not access.login_enabled(settings):
         raise HTTPException(
-            403, "Logging in is off: set TAGWIRE_READ_PASSWORD or TAGWIRE_API_TOKEN"
+            403,
+            i18n.gettext("Logging in is off: set TAGWIRE_READ_PASSWORD or TAGWIRE_API_TOKEN"),
         )
     return settings
 
@@ -74,11 +75,11 @@ async def read_form(request: Request) -> dict[str, str]:
     """The url-encoded form (its first value of each field), at most 4 KB."""
     body = await read_capped_body(request, MAX_FORM_BYTES)
     if body is None:
-        raise HTTPException(413, "The form is too large")
+        raise HTTPException(413, i18n.gettext("The form is too large"))
     try:
         fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
     except ValueError:
-        raise HTTPException(400, "The form has too many fields") from None
+        raise HTTPException(400, i18n.gettext("The form has too many fields")) from None
     return {name: values[0] for name, values in fields.items()}
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request
 
 from tagwire.settings import Settings
+from tagwire.web import i18n
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 MAX_BUCKETS = 10_000
@@ -136,6 +137,6 @@ def spend(request: Request, scope: str, per_minute: int) -> None:
         seconds = max(1, math.ceil(wait))
         raise HTTPException(
             429,
-            f"Too many requests; try again in {seconds} s",
+            i18n.gettext("Too many requests; try again in %(seconds)d s") % {"seconds": seconds},
             headers={"Retry-After": str(seconds)},
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from tagwire.store.reads import Cursor
 
@@ -78,6 +78,13 @@ def login_url(next_page: str | None = None) -> str:
 
 def logout_url() -> str:
     return "/logout"
+
+
+def language_url(path: str, query: str, locale: str) -> str:
+    """The page at ``path`` (as decoded) with its query kept, in the interface language
+    ``locale``; a path of leading slashes stays on this site."""
+    params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "hl"]
+    return "/" + quote(path.lstrip("/")) + "?" + urlencode([*params, ("hl", locale)])
 
 
 def subscriptions_opml_url(key: str | None = None) -> str:

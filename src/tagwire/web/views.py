@@ -15,7 +15,7 @@ from tagwire.store import reads
 from tagwire.store.feeds import list_feeds
 from tagwire.store.reads import MAX_ID, Cursor, Page, TagInfo, TagPage
 from tagwire.store.search import search_articles
-from tagwire.web import urls
+from tagwire.web import i18n, urls
 from tagwire.web.access import feed_key
 from tagwire.web.feeds_out import atom_feed, json_feed
 from tagwire.web.ratelimit import limit_search
@@ -44,7 +44,7 @@ def parse_cursor(token: str | None) -> Cursor | None:
         return None
     cursor = Cursor.decode(token)
     if cursor is None:
-        raise HTTPException(400, "invalid cursor")
+        raise HTTPException(400, i18n.gettext("invalid cursor"))
     return cursor
 
 
@@ -162,7 +162,9 @@ def search_page_data(request: Request, q: str, cursor: str | None) -> tuple[Sear
 
 
 def search_title(q: str) -> str:
-    return f"Search: {q.strip()}" if q.strip() else "Search"
+    if not q.strip():
+        return i18n.gettext("Search")
+    return i18n.gettext("Search: %(query)s") % {"query": q.strip()}
 
 
 @router.get("/feeds", include_in_schema=False)
@@ -177,7 +179,7 @@ def story_page(request: Request, story_id: int = StoryId) -> Response:
     """One story's whole coverage, oldest first: outlet, language, date, headline."""
     story = reads.story_page(engine_of(request), story_id)
     if story is None:
-        raise HTTPException(404, "No such story")
+        raise HTTPException(404, i18n.gettext("No such story"))
     return request.app.state.templates.TemplateResponse(request, "story.html", {"story": story})
 
 
@@ -185,7 +187,7 @@ def story_page(request: Request, story_id: int = StoryId) -> Response:
 def article_page(request: Request, article_id: int = ArticleId) -> Response:
     article = reads.get_article(engine_of(request), article_id)
     if article is None:
-        raise HTTPException(404, "No such article")
+        raise HTTPException(404, i18n.gettext("No such article"))
     return request.app.state.templates.TemplateResponse(
         request, "article.html", {"article": article}
     )
@@ -201,7 +203,8 @@ def tag_page_data(request: Request, slug: str, cursor: str | None, fmt: str | No
     if canonical:
         target = urls.tag_url(canonical, fmt)
         raise Redirect(target + ("?" + request.url.query if request.url.query else ""))
-    raise HTTPException(404, f"No articles are tagged #{slug} yet")
+    message = i18n.gettext("No articles are tagged #%(slug)s yet") % {"slug": slug}
+    raise HTTPException(404, message)
 
 
 class Redirect(HTTPException):
@@ -216,7 +219,7 @@ class Redirect(HTTPException):
 
 
 def tag_title(tag: TagInfo) -> str:
-    return f"Latest news with #{tag.label}"
+    return i18n.gettext("Latest news with #%(label)s") % {"label": tag.label}
 
 
 def absolute(request: Request, path: str) -> str:
