@@ -26,6 +26,7 @@ from tagwire.settings import Settings
 from tagwire.web import access, api, apidocs, i18n, login, urls, views, websub
 from tagwire.web.dates import human_date
 from tagwire.web.highlight import highlighted_excerpt
+from tagwire.web.locale_names import country_name, language_name
 from tagwire.web.ratelimit import RateLimiter
 from tagwire.web.sanitise import clean_html, outbound_url
 from tagwire.web.views import Redirect
@@ -153,6 +154,7 @@ def make_templates(banner: str | None) -> Jinja2Templates:
         version=__version__,
     )
     templates.env.filters.update(outbound_url=outbound_url, sanitised_html=sanitised_html)
+    templates.env.filters.update(country_name=country_name, language_name=language_name)
     return templates
 
 
