@@ -7,8 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Table, select
-from sqlalchemy.sql.selectable import Alias
+from sqlalchemy import ColumnElement, FromClause, select
 
 from tagwire.store.schema import outlets
 
@@ -36,7 +35,7 @@ def day_start(day: date) -> datetime:
 
 
 def article_conditions(
-    filters: TagFilters, article: Table | Alias, published: ColumnElement | None = None
+    filters: TagFilters, article: FromClause, published: ColumnElement | None = None
 ) -> list[ColumnElement[bool]]:
     """The filters as conditions on ``article`` (the articles table or an alias of it);
     ``published`` is the date column to range over, when one with a better index than

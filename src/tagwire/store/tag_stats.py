@@ -88,7 +88,7 @@ def tag_daily_counts(
     first = last - timedelta(days=days - 1)
     day = utc_day(article_tags.c.published_at)
     query = (
-        select(day.label("day"), func.count().label("count"))
+        select(day, func.count())
         .where(
             article_tags.c.tag_id == tag_id,
             article_tags.c.published_at >= day_start(first),
@@ -97,7 +97,7 @@ def tag_daily_counts(
         .group_by(day)
     )
     with engine.connect() as conn:
-        found = {row.day: int(row.count) for row in conn.execute(query)}
+        found = {day: int(n) for day, n in conn.execute(query)}
     return [
         DayCount(first + timedelta(days=n), found.get(first + timedelta(days=n), 0))
         for n in range(days)
