@@ -27,6 +27,7 @@ from tagwire.store.schema import (
     tag_changes,
     tags,
 )
+from tagwire.store.tag_filters import TagFilters, article_conditions
 from tagwire.store.tags import resolve_slug
 
 
@@ -157,12 +158,19 @@ MAX_ALIASES_SHOWN = 20
 RELATED_WINDOW = 2000  # a tag's most recent articles read for its related tags
 
 
-def tag_page(engine: Engine, slug: str, cursor: Cursor | None, limit: int) -> TagPage | None:
-    """A tag and one page of its articles, newest first; None when no such tag."""
+def tag_page(
+    engine: Engine,
+    slug: str,
+    cursor: Cursor | None,
+    limit: int,
+    filters: TagFilters | None = None,
+) -> TagPage | None:
+    """A tag and one page of its articles (those the filters let through), newest first;
+    None when no such tag."""
     tag = find_tag(engine, slug)
     if tag is None:
         return None
-    page = tag_articles(engine, tag.id, cursor, limit)
+    page = tag_articles(engine, tag.id, cursor, limit, filters)
     return TagPage(tag, page, related_tags(engine, tag.id) if cursor is None else [])
 
 
@@ -363,14 +371,23 @@ def find_tag_slug_by_alias(engine: Engine, text: str) -> str | None:
         return conn.execute(query).scalar()
 
 
-def tag_articles(engine: Engine, tag_id: int, cursor: Cursor | None, limit: int) -> Page:
-    """The tag's stories, newest first, each once: its newest article carrying the tag."""
+def tag_articles(
+    engine: Engine,
+    tag_id: int,
+    cursor: Cursor | None,
+    limit: int,
+    filters: TagFilters | None = None,
+) -> Page:
+    """The tag's stories, newest first, each once: its newest article carrying the tag
+    (of those the filters let through, so a story in French shows its French article)."""
+    filters = filters or TagFilters()
     query = (
         article_select()
         .join(article_tags, article_tags.c.article_id == articles.c.id)
         .where(article_tags.c.tag_id == tag_id)
         .where(articles.c.duplicate_of.is_(None))
-        .where(~_newer_in_story(tag_id))
+        .where(*article_conditions(filters, articles, article_tags.c.published_at))
+        .where(~_newer_in_story(tag_id, filters))
     )
     order = (article_tags.c.published_at, article_tags.c.article_id)
     return articles_page(engine, query, order, cursor, limit)
@@ -382,8 +399,9 @@ def latest_articles(engine: Engine, cursor: Cursor | None, limit: int) -> Page:
     return articles_page(engine, query, (articles.c.published_at, articles.c.id), cursor, limit)
 
 
-def _newer_in_story(tag_id: int | None = None) -> Exists:
-    """A newer article of the same story (carrying the tag, when one is given) exists."""
+def _newer_in_story(tag_id: int | None = None, filters: TagFilters | None = None) -> Exists:
+    """A newer article of the same story (carrying the tag, when one is given, and let
+    through by the filters) exists."""
     newer = articles.alias("newer")
     query = select(newer.c.id).where(
         newer.c.story_id == articles.c.story_id,
@@ -398,6 +416,8 @@ def _newer_in_story(tag_id: int | None = None) -> Exists:
         query = query.join(tagged, tagged.c.article_id == newer.c.id).where(
             tagged.c.tag_id == tag_id
         )
+    if filters:
+        query = query.where(*article_conditions(filters, newer))
     return query.exists()
 
 

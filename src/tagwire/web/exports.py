@@ -27,6 +27,7 @@ from tagwire.web.ratelimit import limit_search
 from tagwire.web.sanitise import outbound_url, redact_url
 from tagwire.web.views import (
     ATOM_TYPE,
+    Filters,
     Redirect,
     SearchText,
     Slug,
@@ -46,13 +47,13 @@ JSON_LINES_TYPE = "application/x-ndjson"
 
 
 @router.get("/tags/{slug}.rss", include_in_schema=False)
-def tag_rss(request: Request, slug: Slug, cursor: str | None = None) -> Response:
-    data = tag_page_data(request, slug, cursor, "rss")
+def tag_rss(request: Request, slug: Slug, filters: Filters, cursor: str | None = None) -> Response:
+    data = tag_page_data(request, slug, cursor, "rss", filters)
     key = feed_key(settings_of(request))
     body = rss_feed(
-        tag_title(data.tag),
-        absolute(request, urls.tag_url(data.tag.slug)),
-        absolute(request, urls.tag_url(data.tag.slug, "rss", key=key)),
+        tag_title(data.tag, filters),
+        absolute(request, urls.tag_url(data.tag.slug, filters=filters)),
+        absolute(request, urls.tag_url(data.tag.slug, "rss", key=key, filters=filters)),
         with_own_urls(request, data.page.articles),
     )
     return Response(body, media_type=RSS_TYPE)

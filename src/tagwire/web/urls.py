@@ -6,14 +6,22 @@ from datetime import date
 from urllib.parse import parse_qsl, quote, urlencode
 
 from tagwire.store.reads import Cursor
+from tagwire.store.tag_filters import TagFilters
+from tagwire.web.tag_filters import filter_params
 
 
 def tag_url(
-    slug: str, fmt: str | None = None, cursor: Cursor | None = None, key: str | None = None
+    slug: str,
+    fmt: str | None = None,
+    cursor: Cursor | None = None,
+    key: str | None = None,
+    filters: TagFilters | None = None,
 ) -> str:
-    """A tag's page or feed; ``key`` is the feed key of a site that needs a login."""
+    """A tag's page or feed, of the articles ``filters`` let through; ``key`` is the feed
+    key of a site that needs a login."""
     path = f"/tags/{slug}" + (f".{fmt}" if fmt else "")
-    query = {"cursor": cursor.encode()} if cursor else {}
+    query = filter_params(filters)
+    query.update({"cursor": cursor.encode()} if cursor else {})
     query.update({"key": key} if key and fmt else {})
     return path + (f"?{urlencode(query)}" if query else "")
 
@@ -100,3 +108,7 @@ def tag_export_url(
     query.update({"until": until.isoformat()} if until else {})
     query.update({"key": key} if key else {})
     return f"/tags/{slug}/export.jsonl" + (f"?{urlencode(query)}" if query else "")
+
+
+def outlet_url(slug: str) -> str:
+    return f"/outlets/{quote(slug)}"

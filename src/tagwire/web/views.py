@@ -15,11 +15,15 @@ from tagwire.store import reads
 from tagwire.store.feeds import list_feeds
 from tagwire.store.reads import MAX_ID, Cursor, Page, TagInfo, TagPage
 from tagwire.store.search import search_articles
+from tagwire.store.tag_filters import TagFilters
+from tagwire.store.tag_stats import tag_coverage, tag_daily_counts
 from tagwire.web import i18n, urls
 from tagwire.web.access import feed_key
+from tagwire.web.chart import day_chart
 from tagwire.web.feeds_out import atom_feed, json_feed
 from tagwire.web.ratelimit import limit_search
 from tagwire.web.sanitise import redacted_feed
+from tagwire.web.tag_filters import parse_tag_filters
 
 router = APIRouter()
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -29,6 +33,7 @@ StoryId = Path(ge=1, lt=MAX_ID)
 # No name, slug or search holds control characters (PostgreSQL refuses NUL in text).
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 Slug = Annotated[str, Path(min_length=1, max_length=300, pattern=PRINTABLE)]
+Filters = Annotated[TagFilters, Depends(parse_tag_filters)]
 
 
 def engine_of(request: Request) -> Engine:
@@ -62,14 +67,15 @@ def home(request: Request, cursor: str | None = None) -> Response:
 
 
 @router.get("/tags/{slug}.json", include_in_schema=False)
-def tag_json(request: Request, slug: Slug, cursor: str | None = None) -> Response:
-    data = tag_page_data(request, slug, cursor, "json")
+def tag_json(request: Request, slug: Slug, filters: Filters, cursor: str | None = None) -> Response:
+    data = tag_page_data(request, slug, cursor, "json", filters)
     tag, page, key = data.tag, data.page, feed_key(settings_of(request))
-    next_url = urls.tag_url(tag.slug, "json", page.next_cursor, key) if page.next_cursor else None
+    next_cursor = page.next_cursor
+    next_url = urls.tag_url(tag.slug, "json", next_cursor, key, filters) if next_cursor else None
     body = json_feed(
-        tag_title(tag),
-        absolute(request, urls.tag_url(tag.slug)),
-        absolute(request, urls.tag_url(tag.slug, "json", key=key)),
+        tag_title(tag, filters),
+        absolute(request, urls.tag_url(tag.slug, filters=filters)),
+        absolute(request, urls.tag_url(tag.slug, "json", key=key, filters=filters)),
         page.articles,
         absolute(request, next_url) if next_url else None,
     )
@@ -77,30 +83,37 @@ def tag_json(request: Request, slug: Slug, cursor: str | None = None) -> Respons
 
 
 @router.get("/tags/{slug}.atom", include_in_schema=False)
-def tag_atom(request: Request, slug: Slug, cursor: str | None = None) -> Response:
-    data = tag_page_data(request, slug, cursor, "atom")
+def tag_atom(request: Request, slug: Slug, filters: Filters, cursor: str | None = None) -> Response:
+    data = tag_page_data(request, slug, cursor, "atom", filters)
     key = feed_key(settings_of(request))
     body = atom_feed(
-        tag_title(data.tag),
-        absolute(request, urls.tag_url(data.tag.slug)),
-        absolute(request, urls.tag_url(data.tag.slug, "atom", key=key)),
+        tag_title(data.tag, filters),
+        absolute(request, urls.tag_url(data.tag.slug, filters=filters)),
+        absolute(request, urls.tag_url(data.tag.slug, "atom", key=key, filters=filters)),
         [(absolute(request, urls.article_url(a.id)), a) for a in data.page.articles],
     )
     return Response(body, media_type=ATOM_TYPE)
 
 
 @router.get("/tags/{slug}", include_in_schema=False)
-def tag_page(request: Request, slug: Slug, cursor: str | None = None) -> Response:
-    data = tag_page_data(request, slug, cursor, None)
-    tag, page = data.tag, data.page
+def tag_page(request: Request, slug: Slug, filters: Filters, cursor: str | None = None) -> Response:
+    """A tag's articles; above the first page, its chart of the last 90 days, who covered
+    it and the form that filters the list (the chart and the coverage are the whole tag's)."""
+    data = tag_page_data(request, slug, cursor, None, filters)
+    tag, page, engine = data.tag, data.page, engine_of(request)
+    next_cursor = page.next_cursor
+    next_url = urls.tag_url(tag.slug, None, next_cursor, None, filters) if next_cursor else None
     context = {
         "tag": tag,
-        "title": tag_title(tag),
+        "title": tag_title(tag, filters),
         "page": page,
         "related": data.related,
         "excerpt_chars": settings_of(request).excerpt_chars,
         "feed_key": feed_key(settings_of(request)),
-        "next_url": urls.tag_url(tag.slug, None, page.next_cursor) if page.next_cursor else None,
+        "next_url": next_url,
+        "filters": filters,
+        "chart": day_chart(tag_daily_counts(engine, tag.id)) if cursor is None else None,
+        "coverage": tag_coverage(engine, tag.id) if cursor is None else None,
     }
     return request.app.state.templates.TemplateResponse(request, "tag.html", context)
 
@@ -193,10 +206,17 @@ def article_page(request: Request, article_id: int = ArticleId) -> Response:
     )
 
 
-def tag_page_data(request: Request, slug: str, cursor: str | None, fmt: str | None) -> TagPage:
+def tag_page_data(
+    request: Request,
+    slug: str,
+    cursor: str | None,
+    fmt: str | None,
+    filters: TagFilters | None = None,
+) -> TagPage:
     """The tag's page; another spelling of a known tag redirects to its canonical URL."""
     engine = engine_of(request)
-    data = reads.tag_page(engine, slug, parse_cursor(cursor), settings_of(request).page_size)
+    size = settings_of(request).page_size
+    data = reads.tag_page(engine, slug, parse_cursor(cursor), size, filters)
     if data is not None:
         return data
     canonical = reads.canonical_tag_slug(engine, slug)
@@ -218,8 +238,18 @@ class Redirect(HTTPException):
         return RedirectResponse(self.location, status_code=self.status_code)
 
 
-def tag_title(tag: TagInfo) -> str:
-    return i18n.gettext("Latest news with #%(label)s") % {"label": tag.label}
+def tag_title(tag: TagInfo, filters: TagFilters | None = None) -> str:
+    """The page's and its feeds' title; a filtered list says what it holds."""
+    title = i18n.gettext("Latest news with #%(label)s") % {"label": tag.label}
+    return f"{title} ({filters_summary(filters)})" if filters else title
+
+
+def filters_summary(filters: TagFilters) -> str:
+    """``fr, le-monde, Politics, 2026-01-01 to 2026-01-31``"""
+    days = " – ".join(d.isoformat() if d else "…" for d in (filters.since, filters.until))
+    named = (filters.language, filters.outlet, filters.category)
+    parts = [p for p in named if p] + ([days] if filters.since or filters.until else [])
+    return ", ".join(parts)
 
 
 def absolute(request: Request, path: str) -> str:
