@@ -1,6 +1,7 @@
 """The database is the schedule: claim the feeds whose ``next_check_at`` has passed and
 update them with a bounded pool; ``serve`` runs the same loop in the background, and
-tags stored articles again, a share each round, when their tags are out of date."""
+tags stored articles again, a share each round, when their tags are out of date, and
+sends the webhook alerts of the new stories (``alerts.deliver``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from tagwire.alerts.deliver import send_alerts
 from tagwire.cpu_pool import ArticleBuilder, open_builder
 from tagwire.enrich.tagging import Tagger
 from tagwire.errors import DatabaseUnavailable
@@ -85,6 +87,7 @@ async def run_scheduler(settings: Settings, engine: Engine, stop: asyncio.Event)
             try:
                 await update_due_feeds(settings, engine, robots=robots, builder=builder)
                 await asyncio.to_thread(retag_pending, settings, engine)
+                await send_alerts(settings, engine)
             except Exception:  # the loop must outlive any one round; the traceback is logged
                 log.exception("scheduler round failed")
             try:

@@ -23,7 +23,7 @@ from starlette.routing import Match
 from tagwire import __version__
 from tagwire.schedule import run_scheduler
 from tagwire.settings import Settings
-from tagwire.web import access, api, apidocs, i18n, login, urls, views, websub
+from tagwire.web import access, alerts, api, apidocs, i18n, login, urls, views, websub
 from tagwire.web.dates import human_date
 from tagwire.web.highlight import highlighted_excerpt
 from tagwire.web.ratelimit import RateLimiter
@@ -120,6 +120,7 @@ def create_app(
     app.include_router(login.router)
     app.include_router(apidocs.router)
     app.include_router(views.router)
+    app.include_router(alerts.router)
     return app
 
 

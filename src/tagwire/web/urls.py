@@ -77,3 +77,7 @@ def login_url(next_page: str | None = None) -> str:
 
 def logout_url() -> str:
     return "/logout"
+
+
+def alerts_url() -> str:
+    return "/alerts"
