@@ -32,7 +32,7 @@ from tagwire.store.alerts import (
     queue_new_stories,
 )
 from tagwire.store.articles import save_article
-from tagwire.store.reads import get_article
+from tagwire.store.reads import get_article, story_page
 from tagwire.web import create_app
 
 from .factories import FLOOD, FLOOD_AGAIN, draft, feed, tag
@@ -379,3 +379,34 @@ def test_the_celery_scheduler_hands_out_alert_rounds_only_when_there_are_alerts(
     subscribe(settings, engine, "tag", "segou", "https://example.org/hook")
     assert enqueue_alerts(app, engine)  # type: ignore[arg-type]
     assert app.sent == [SEND_ALERTS]
+
+
+@pytest.mark.slow
+def test_through_the_real_pipeline_one_post_for_the_story(site, receiver, tagwire, db_url):
+    """Three outlets report one bridge collapse, a fourth copies one report word for word,
+    and another bridge falls elsewhere: ``tagwire fetch`` then ``tagwire alerts send``
+    POST the story once to the subscriber of #mopti."""
+    from .test_stories_e2e import BRIDGE, OTHER_BRIDGE, serve
+
+    receiver.expect_request("/hook", method="POST").respond_with_data("ok")
+    added = tagwire("alerts", "add", "--tag", "mopti", receiver.url_for("/hook"))
+    secret = added.output.split("secret (shown this once): ")[1].split()[0]
+    assert tagwire("add", *serve(site)).exit_code == 0
+    fetched = tagwire("fetch")
+    assert fetched.exit_code == 0, fetched.output
+
+    sent = tagwire("alerts", "send")
+    assert sent.exit_code == 0 and "1 sent, 1 delivered" in sent.output, sent.output
+    (request,) = posts(receiver)
+    body = verify(secret, request)
+    assert body["article"]["title"] in [title for _, title, _, _ in BRIDGE]
+    assert body["article"]["title"] != OTHER_BRIDGE[1]
+    assert "mopti" in [t["slug"] for t in body["article"]["tags"]]
+    engine = open_store(db_url)
+    assert tagwire("alerts", "send").output.startswith("0 sent")
+    (logged,) = delivery_log(engine)
+    assert logged.story_id == body["story"]["id"] and logged.status == "delivered"
+    story = story_page(engine, logged.story_id)
+    assert story is not None and story.article_count == 4  # three reports and the copy
+    assert tagwire("fetch", "--all").exit_code == 0  # the same articles again: nothing new
+    assert tagwire("alerts", "send").output.startswith("0 sent") and len(posts(receiver)) == 1
