@@ -62,7 +62,9 @@ def stored(engine: Engine, number: int, text: str, *, outlet: str, tags=FLOOD_TA
     features, signature = describe_story(
         base.title, base.text, "en", base.tags, base.published_at, outlet
     )
-    article_id, _ = save_article(engine, replace(base, story_features=features, signature=signature))
+    article_id, _ = save_article(
+        engine, replace(base, story_features=features, signature=signature)
+    )
     return article_id
 
 
@@ -72,7 +74,9 @@ def flood_and_election(engine: Engine) -> dict[str, int]:
         "first": stored(engine, 3, FLOOD, outlet="Outlet A"),
         "second": stored(engine, 2, FLOOD_AGAIN, outlet="Outlet B"),
         "copy": stored(engine, 1, FLOOD, outlet="Outlet C"),
-        "election": stored(engine, 4, ELECTION, outlet="Outlet D", tags=(tag("Senegal", "senegal"),)),
+        "election": stored(
+            engine, 4, ELECTION, outlet="Outlet D", tags=(tag("Senegal", "senegal"),)
+        ),
     }
 
 
@@ -156,7 +160,11 @@ def test_scans_that_repeat_or_overlap_file_each_story_once(engine, settings):
 def test_a_saved_search_alert(engine, settings, receiver):
     receiver.expect_request("/search-hook", method="POST").respond_with_data("")
     made = subscribe(
-        settings, engine, "search", '"national assembly" lang:en -flood', receiver.url_for("/search-hook")
+        settings,
+        engine,
+        "search",
+        '"national assembly" lang:en -flood',
+        receiver.url_for("/search-hook"),
     )
     ids = flood_and_election(engine)
     (outcome,) = send(settings, engine)
@@ -254,7 +262,7 @@ def test_private_addresses_are_refused_without_the_setting(engine, receiver):
         ("tag", "segou", "http:///hook", "host"),
         ("tag", "segou", "https://example.org/" + "x" * 2000, "2000"),
         ("tag", "###", "https://example.org/hook", "not a tag"),
-        ("search", "\"?!\" OR", "https://example.org/hook", "nothing to look for"),
+        ("search", '"?!" OR', "https://example.org/hook", "nothing to look for"),
         ("feed", "segou", "https://example.org/hook", "tag or a search"),
     ],
 )
@@ -410,3 +418,25 @@ def test_through_the_real_pipeline_one_post_for_the_story(site, receiver, tagwir
     assert story is not None and story.article_count == 4  # three reports and the copy
     assert tagwire("fetch", "--all").exit_code == 0  # the same articles again: nothing new
     assert tagwire("alerts", "send").output.startswith("0 sent") and len(posts(receiver)) == 1
+
+
+def test_the_in_process_loop_sends_alerts_until_stopped(engine, settings, receiver):
+    from tagwire.alerts.deliver import run_alert_rounds
+
+    receiver.expect_request("/hook", method="POST").respond_with_data("ok")
+    subscribe(settings, engine, "tag", "segou", receiver.url_for("/hook"))
+    flood_and_election(engine)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.create_task(run_alert_rounds(settings, engine, stop))
+        for _ in range(600):  # until the first round is done, however long it takes
+            if posts(receiver):
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await loop
+
+    asyncio.run(run())
+    assert len(posts(receiver)) == 1
+    assert [d.status for d in delivery_log(engine)] == ["delivered"]

@@ -32,7 +32,10 @@ MAX_ATTEMPTS = len(BACKOFF) + 1
 LONGEST_WAIT = timedelta(days=1)  # a Retry-After beyond this is not waited for
 TIMEOUT_SECONDS = 10.0
 SENDS_AT_ONCE = 8
-PER_ROUND = 100
+# A round's deliveries must all be tried within the claim's lease (store.alerts.LEASE),
+# even when they queue for one slow host: 50 / 2 at a time * 10 s is well inside it.
+PER_ROUND = 50
+IDLE_SECONDS = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,20 @@ async def send_alerts(
             return outcome
 
         return list(await asyncio.gather(*(one(d) for d in due)))
+
+
+async def run_alert_rounds(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:
+    """Send alerts every few seconds until ``stop`` is set, beside the feed scheduler, so a
+    slow receiver never holds up feed updates; a failing round is logged, not fatal."""
+    while not stop.is_set():
+        try:
+            await send_alerts(settings, engine)
+        except Exception:  # the loop must outlive any one round; the traceback is logged
+            log.exception("alerts round failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=IDLE_SECONDS)
+        except TimeoutError:
+            continue
 
 
 async def attempt(

@@ -32,7 +32,7 @@ from tagwire.store.schema import (
 from tagwire.store.search import filter_conditions, text_conditions
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
-LEASE = timedelta(minutes=5)  # a claimed delivery whose sender died is tried again then
+LEASE = timedelta(minutes=15)  # a claimed delivery whose sender died is tried again then
 # Stories just below the high-water mark are read again at each scan: on PostgreSQL a
 # story can commit after one with a higher id (two workers), and would be passed over.
 RESCAN_STORIES = 200
