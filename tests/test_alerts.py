@@ -36,6 +36,7 @@ from tagwire.store.reads import get_article, story_page
 from tagwire.web import create_app
 
 from .factories import FLOOD, FLOOD_AGAIN, draft, feed, tag
+from .test_workers import broker_env, start_worker, wait_until  # noqa: F401 - Celery fixtures
 
 TOKEN = "alerts-test-token-0123456789"
 FLOOD_TAGS = (tag("Ségou", "segou"), tag("Niger", "niger", salience=0.6))
@@ -440,3 +441,17 @@ def test_the_in_process_loop_sends_alerts_until_stopped(engine, settings, receiv
     asyncio.run(run())
     assert len(posts(receiver)) == 1
     assert [d.status for d in delivery_log(engine)] == ["delivered"]
+
+
+
+@pytest.mark.slow
+def test_a_celery_worker_sends_the_alerts_the_scheduler_hands_out(
+    engine, settings, receiver, tagwire, broker_env, start_worker  # noqa: F811 - the fixtures
+):
+    receiver.expect_request("/hook", method="POST").respond_with_data("ok")
+    made = subscribe(settings, engine, "tag", "segou", receiver.url_for("/hook"))
+    flood_and_election(engine)
+    start_worker()
+    assert tagwire("scheduler", "--once", env=broker_env).exit_code == 0
+    assert wait_until(lambda: [d.status for d in delivery_log(engine)] == ["delivered"])
+    verify(made.secret, posts(receiver)[0])
