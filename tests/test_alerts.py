@@ -443,15 +443,15 @@ def test_the_in_process_loop_sends_alerts_until_stopped(engine, settings, receiv
     assert [d.status for d in delivery_log(engine)] == ["delivered"]
 
 
-
 @pytest.mark.slow
 def test_a_celery_worker_sends_the_alerts_the_scheduler_hands_out(
-    engine, settings, receiver, tagwire, broker_env, start_worker  # noqa: F811 - the fixtures
+    engine, settings, receiver, tagwire, request
 ):
+    env = request.getfixturevalue("broker_env")  # Redis, as in tests/test_workers.py
     receiver.expect_request("/hook", method="POST").respond_with_data("ok")
     made = subscribe(settings, engine, "tag", "segou", receiver.url_for("/hook"))
     flood_and_election(engine)
-    start_worker()
-    assert tagwire("scheduler", "--once", env=broker_env).exit_code == 0
+    request.getfixturevalue("start_worker")()
+    assert tagwire("scheduler", "--once", env=env).exit_code == 0
     assert wait_until(lambda: [d.status for d in delivery_log(engine)] == ["delivered"])
     verify(made.secret, posts(receiver)[0])
