@@ -33,8 +33,9 @@ from tagwire.store.search import filter_conditions, text_conditions
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 LEASE = timedelta(minutes=15)  # a claimed delivery whose sender died is tried again then
-# Stories just below the high-water mark are read again at each scan: on PostgreSQL a
-# story can commit after one with a higher id (two workers), and would be passed over.
+# Stories just below the high-water mark are read again whenever newer ones came: on
+# PostgreSQL a story can commit after one with a higher id (two workers), and would be
+# passed over.
 RESCAN_STORIES = 200
 
 
@@ -181,6 +182,8 @@ def queue_new_stories(engine: Engine, now: datetime) -> int:
         active = list(conn.execute(select(alerts).where(alerts.c.active.is_(True))))
     queued = 0
     for alert in active:
+        if alert.last_story_id >= top:  # nothing new: the rescan waits for the next story
+            continue
         matched = matching_stories(engine, alert, top)
         with engine.begin() as conn:
             if matched:
