@@ -24,12 +24,13 @@ TOKEN = "schemathesis-token-0123456789"
 # A curation change can be refused for what no schema can say: a label needs a letter in
 # some script (JSON Schema's \w is ASCII-only in ECMA regexes), and a change can conflict
 # with the tag's state (unblocking a tag that is not blocked, merging a tag into itself).
+# An alert's URL can name an address the guard refuses, or its search nothing to look for.
 # Those are 400s that say why; everything else valid must be accepted.
 CONFIG = SchemathesisConfig.from_dict(
     {
         "operations": [
             {
-                "include-path-regex": r"/tags/\{slug\}/(rename|aliases|merge|block)$",
+                "include-path-regex": r"/tags/\{slug\}/(rename|aliases|merge|block)$|/alerts$",
                 "checks": {
                     "positive_data_acceptance": {
                         "expected-statuses": ["2xx", "400", "401", "403", "404", "409", "429"]

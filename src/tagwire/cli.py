@@ -1,5 +1,5 @@
-"""The ``tagwire`` command: add, feeds, fetch, serve (the default), demo, tags, retag, and
-exports (export-opml, export-tag)."""
+"""The ``tagwire`` command: add, feeds, fetch, serve (the default), demo, tags, retag,
+exports (export-opml, export-tag) and alerts."""
 
 from __future__ import annotations
 
@@ -533,6 +533,113 @@ def show_settings(obj: Context, markdown: bool) -> None:
         elif f.metadata.get("secret") and value:
             value = "***"
         click.echo(f"{ENV_PREFIX}{f.name.upper()}={value}")
+
+
+@cli.group()
+def alerts() -> None:
+    """Webhooks told of each new story on a tag or a saved search."""
+
+
+@alerts.command("add")
+@click.option("--tag", "tag", metavar="SLUG", help="Alert on the new stories of this tag.")
+@click.option("--search", "search", metavar="QUERY", help="Alert on new stories this search finds.")
+@click.argument("url")
+@click.pass_obj
+@reports_errors
+def alerts_add(obj: Context, tag: str | None, search: str | None, url: str) -> None:
+    """POST each new story on --tag or --search to URL, signed; prints the secret once."""
+    from tagwire.alerts.subscribe import subscribe
+    from tagwire.store.reads import resolve_tag
+
+    if (tag is None) == (search is None):
+        raise InvalidInput("give one of --tag SLUG or --search QUERY")
+    kind, target = ("tag", tag) if tag is not None else ("search", search or "")
+    made = subscribe(obj.settings, obj.engine, kind, target, url)
+    alert = made.alert
+    console.print(f"alert {alert.id}: {kind} {escape(alert.target)}", highlight=False)
+    console.print(f"secret (shown this once): {made.secret}", highlight=False)
+    if kind == "tag" and resolve_tag(obj.engine, alert.target) is None:
+        errors.print(f"  note: no article is tagged #{alert.target} yet", highlight=False)
+
+
+@alerts.command("list")
+@click.pass_obj
+@reports_errors
+def alerts_list(obj: Context) -> None:
+    """Every alert with its deliveries (credentials in URLs masked)."""
+    from tagwire.store.alerts import list_alerts
+    from tagwire.web.sanitise import redact_url
+
+    rows = list_alerts(obj.engine)
+    for a in rows:
+        target = ("#" if a.kind == "tag" else "search: ") + a.target
+        console.print(
+            f"alert {a.id}  {escape(target)}  -> {escape(redact_url(a.url))}", highlight=False
+        )
+        console.print(
+            f"  since {a.created_at:%Y-%m-%d %H:%M}: {a.delivered} delivered,"
+            f" {a.pending} pending, {a.failed} failed",
+            highlight=False,
+        )
+    if not rows:
+        console.print("No alerts yet: tagwire alerts add --tag SLUG URL")
+
+
+@alerts.command("remove")
+@click.argument("alert_id", metavar="ID", type=int)
+@click.pass_obj
+@reports_errors
+def alerts_remove(obj: Context, alert_id: int) -> None:
+    """Stop alert ID and forget its delivery log."""
+    from tagwire.store.alerts import remove_alert
+
+    if remove_alert(obj.engine, alert_id) is None:
+        raise InvalidInput(f"no alert {alert_id}")
+    console.print(f"removed alert {alert_id}", highlight=False)
+
+
+@alerts.command("log")
+@click.argument("alert_id", metavar="[ID]", type=int, required=False)
+@click.option("--limit", default=50, show_default=True, type=int)
+@click.pass_obj
+@reports_errors
+def alerts_log(obj: Context, alert_id: int | None, limit: int) -> None:
+    """The latest deliveries (of alert ID): status, attempts, last error."""
+    from tagwire.store.alerts import delivery_log
+    from tagwire.web.sanitise import redact_text
+
+    rows = delivery_log(obj.engine, alert_id, limit)
+    for d in rows:
+        state = d.status
+        if d.next_attempt_at:
+            state += f", next try {d.next_attempt_at:%Y-%m-%d %H:%M}"
+        elif d.delivered_at:
+            state += f" {d.delivered_at:%Y-%m-%d %H:%M}"
+        code = f", HTTP {d.last_status_code}" if d.last_status_code else ""
+        console.print(
+            f"delivery {d.id}  alert {d.alert_id}  story {d.story_id}  {state}"
+            f"  ({d.attempts} attempts{code})  {escape(d.story_title[:60])}",
+            highlight=False,
+        )
+        if d.last_error:
+            console.print(f"  last error: {escape(redact_text(d.last_error))}", highlight=False)
+    if not rows:
+        console.print("No deliveries yet")
+
+
+@alerts.command("send")
+@click.pass_obj
+@reports_errors
+def alerts_send(obj: Context) -> None:
+    """Send the alerts due now, then exit (`serve` and the workers do it by themselves)."""
+    from tagwire.alerts.deliver import send_alerts
+
+    outcomes = asyncio.run(send_alerts(obj.settings, obj.engine))
+    done = sum(o.status == "delivered" for o in outcomes)
+    console.print(f"{len(outcomes)} sent, {done} delivered", highlight=False)
+    for o in outcomes:
+        if o.error:
+            errors.print(f"  delivery {o.delivery_id} ({o.status}): {o.error}", highlight=False)
 
 
 def _eval_commands() -> click.Group:

@@ -1,6 +1,7 @@
 """The database is the schedule: claim the feeds whose ``next_check_at`` has passed and
 update them with a bounded pool; ``serve`` runs the same loop in the background, and
-tags stored articles again, a share each round, when their tags are out of date."""
+tags stored articles again, a share each round, when their tags are out of date, and
+sends the webhook alerts of the new stories beside it (``alerts.deliver``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from tagwire.alerts.deliver import run_alert_rounds
 from tagwire.cpu_pool import ArticleBuilder, open_builder
 from tagwire.enrich.tagging import Tagger
 from tagwire.errors import DatabaseUnavailable
@@ -80,6 +82,7 @@ async def run_scheduler(settings: Settings, engine: Engine, stop: asyncio.Event)
     """Poll due feeds until ``stop`` is set; a failing round is logged, not fatal."""
     robots = RobotsCache()
     builder = open_builder(settings)
+    alerts = asyncio.create_task(run_alert_rounds(settings, engine, stop))
     try:
         while not stop.is_set():
             try:
@@ -92,4 +95,6 @@ async def run_scheduler(settings: Settings, engine: Engine, stop: asyncio.Event)
             except TimeoutError:
                 continue
     finally:
+        alerts.cancel()  # a delivery cut short is tried again when its claim runs out
+        await asyncio.gather(alerts, return_exceptions=True)
         await asyncio.to_thread(builder.close)  # no worker process outlives the loop

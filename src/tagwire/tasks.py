@@ -4,7 +4,9 @@
 ``tagwire.update_feed`` task per feed; ``tagwire worker`` runs them. A task is acknowledged
 only when done (``acks_late``): a worker killed midway leaves its task to be handed to
 another once the visibility timeout passes, and redoing it duplicates nothing, because
-articles are identified by feed and guid and updated in place.
+articles are identified by feed and guid and updated in place. The scheduler also hands
+out ``tagwire.send_alerts`` while there are webhook alerts: deliveries are claimed in the
+database, so tasks running at once never send one twice.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from celery import Celery
 from celery.signals import worker_process_init
 from sqlalchemy import Engine
 
+from tagwire.alerts.deliver import send_alerts
 from tagwire.enrich.tagging import Tagger
 from tagwire.errors import ConfigError, StoreError
 from tagwire.fetch.robots import RobotsCache
@@ -29,6 +32,7 @@ from tagwire.retag import ROUND, retag
 from tagwire.schedule import IDLE_SECONDS, update_due_feeds
 from tagwire.settings import Settings
 from tagwire.store import open_store
+from tagwire.store.alerts import has_active_alerts
 from tagwire.store.articles import count_to_retag
 from tagwire.store.curation import curation_revision
 from tagwire.store.feeds import claim_due_feeds, feed_state, start_claimed_update
@@ -37,6 +41,8 @@ log = logging.getLogger("tagwire.tasks")
 UPDATE_FEED = "tagwire.update_feed"
 RETAG = "tagwire.retag"
 RETAG_EVERY_SECONDS = 60.0
+SEND_ALERTS = "tagwire.send_alerts"
+ALERTS_EVERY_SECONDS = 20.0
 TAGGER_REFRESH_SECONDS = 600.0
 
 
@@ -125,6 +131,11 @@ def make_celery(settings: Settings) -> Celery:
     def retag_articles(limit: int = ROUND) -> dict[str, Any]:
         return {"retagged": retag(state.engine, state.tagger(), limit=limit)}
 
+    @app.task(name=SEND_ALERTS, autoretry_for=(StoreError,), retry_backoff=True, max_retries=5)
+    def send_due_alerts() -> dict[str, Any]:
+        outcomes = asyncio.run(send_alerts(settings, state.engine))
+        return {"sent": len(outcomes)}
+
     return app
 
 
@@ -169,13 +180,23 @@ def enqueue_retag(app: Celery, engine: Engine, version: str) -> bool:
     return True
 
 
+def enqueue_alerts(app: Celery, engine: Engine) -> bool:
+    """Hand a round of webhook alerts to the workers, when there are alerts at all."""
+    if not has_active_alerts(engine):
+        return False
+    app.send_task(SEND_ALERTS, args=[])
+    return True
+
+
 def run_scheduler_loop(
     app: Celery, engine: Engine, version: str, rounds: int | None = None
 ) -> None:
-    """Enqueue due feeds every few seconds, and re-tagging every minute while articles are
-    out of date; ``rounds`` bounds it (tests), None runs forever."""
+    """Enqueue due feeds every few seconds, re-tagging every minute while articles are out
+    of date, and a round of alerts every 20 seconds; ``rounds`` bounds it (tests), None
+    runs forever."""
     done = 0
     retagged = -RETAG_EVERY_SECONDS
+    alerted = -ALERTS_EVERY_SECONDS
     while rounds is None or done < rounds:
         try:
             count = enqueue_due_feeds(app, engine)
@@ -185,6 +206,8 @@ def run_scheduler_loop(
                 app, engine, version
             ):
                 retagged = time.monotonic()
+            if time.monotonic() - alerted >= ALERTS_EVERY_SECONDS and enqueue_alerts(app, engine):
+                alerted = time.monotonic()
         except StoreError:
             log.exception("scheduler round failed")
         done += 1

@@ -140,6 +140,18 @@ class Fetcher:
             body = await read_capped(response, self.settings.max_body_bytes, url)
             return result_of(response, url, body)
 
+    async def post_body(self, url: str, body: bytes, headers: dict[str, str]) -> FetchResult:
+        """POST ``body`` as it is (a webhook alert) under the same guard, gate, time limit and
+        body cap as a GET; the host's addresses are checked before anything is sent.
+        Redirects are not followed: the answer to a POST is the receiver's own."""
+        url = check_url(url)
+        await ensure_permitted_host(url, self.policy)
+        post = self._send("POST", url, headers, content=body)
+        async with self.gate.slot(url), self._time_limit(url), post as response:
+            raise_for_status(response, url)
+            answer = await read_capped(response, self.settings.max_body_bytes, url)
+            return result_of(response, url, answer)
+
     async def _hop(
         self, url: str, headers: dict[str, str]
     ) -> tuple[FetchResult | None, str | None]:
@@ -164,10 +176,17 @@ class Fetcher:
 
     @asynccontextmanager
     async def _send(
-        self, method: str, url: str, headers: dict[str, str], form: dict[str, str] | None = None
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        form: dict[str, str] | None = None,
+        content: bytes | None = None,
     ) -> AsyncIterator[httpx.Response]:
         try:
-            async with self._client.stream(method, url, headers=headers, data=form) as response:
+            async with self._client.stream(
+                method, url, headers=headers, data=form, content=content
+            ) as response:
                 yield response
         except BlockedAddress as exc:  # refused at connect, where the URL is not known
             raise BlockedAddress(str(exc), url=url) from None

@@ -206,3 +206,38 @@ article_tags = Table(
     Column("published_at", UTCDateTime(), nullable=False),
     Index("ix_article_tags_tag_published", "tag_id", "published_at", "article_id"),
 )
+
+# Webhook alerts (tagwire.alerts): a tag or a saved search whose new stories are POSTed to
+# ``url``, signed with ``secret``. ``last_story_id``: the stories scanned so far.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # "tag" or "search"
+    Column("target", Text, nullable=False),  # the tag's slug, or the query text
+    Column("url", Text, nullable=False),
+    Column("secret", String(64), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_story_id", Integer, nullable=False, default=0),
+)
+
+# One row per alert and story ("one alert per story"): the schedule of its POSTs and
+# what the last one gave.
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("story_id", Integer, nullable=False),
+    Column("article_id", Integer, nullable=False),  # the story's first article, sent with it
+    Column("status", String(16), nullable=False),  # pending, delivered, failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("delivered_at", UTCDateTime()),
+    UniqueConstraint("alert_id", "story_id", name="uq_alert_deliveries_alert_story"),
+    Index("ix_alert_deliveries_due", "status", "next_attempt_at"),
+)

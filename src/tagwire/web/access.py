@@ -153,3 +153,12 @@ def safe_next(target: str | None) -> str:
     ):
         return "/"
     return target
+
+
+def is_admin(request: Request) -> bool:
+    """Whether the request may see admin pages: the API token, or an admin session (a
+    page that only shows needs no CSRF token)."""
+    if has_api_token(request):
+        return True
+    session = session_of(request)
+    return session is not None and session.role == ADMIN

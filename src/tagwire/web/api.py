@@ -1,4 +1,5 @@
-"""JSON API under ``/api/v1/``: tags, a tag's articles, an article, feeds (see /openapi.json).
+"""JSON API under ``/api/v1/``: tags, a tag's articles, an article, feeds, webhook alerts
+(see /openapi.json).
 
 The store's records are the response models: FastAPI documents and serialises the
 dataclasses as they are, so the API cannot drift from what the store returns.
@@ -6,7 +7,8 @@ dataclasses as they are, so the API cannot drift from what the store returns.
 Reading is open unless ``TAGWIRE_READ_PASSWORD`` is set (see ``access``). Changing tags
 (merge, rename, aliases, block) needs the API token of ``TAGWIRE_API_TOKEN`` as a bearer
 token, or an admin session with its CSRF token; without that setting those endpoints are
-off. Every client has its allowance of requests a minute (``ratelimit``).
+off. So does anything about alerts, reading them too. Every client has its allowance of
+requests a minute (``ratelimit``).
 """
 
 from __future__ import annotations
@@ -15,17 +17,21 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import Path as FastPath
 from pydantic import Field
 
+from tagwire.alerts.subscribe import MAX_TARGET, MAX_URL, subscribe
 from tagwire.errors import InvalidInput, UnknownTag
+from tagwire.store import alerts as alert_store
 from tagwire.store import curation, reads
+from tagwire.store.alerts import AlertView, DeliveryView
 from tagwire.store.curation import MAX_LABEL, CurationResult
 from tagwire.store.feeds import FeedRow, list_feeds
-from tagwire.store.reads import ArticleView, RelatedTag, StoryView, TagInfo, TagSuggestion
+from tagwire.store.reads import MAX_ID, ArticleView, RelatedTag, StoryView, TagInfo, TagSuggestion
 from tagwire.web import urls
 from tagwire.web.access import require_admin
 from tagwire.web.ratelimit import limit_api, limit_search
-from tagwire.web.sanitise import redacted_feed
+from tagwire.web.sanitise import redacted_alert, redacted_delivery, redacted_feed
 from tagwire.web.views import (
     PRINTABLE,
     ArticleId,
@@ -242,3 +248,83 @@ def find_tag_or_404(request: Request, slug: str) -> TagInfo:
     if tag is None:
         raise HTTPException(404, f"no tag {slug!r}")
     return tag
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRequest:
+    """An alert on a tag (its slug or label) or a search (in the search box's syntax)."""
+
+    kind: Literal["tag", "search"]
+    target: Annotated[str, Field(min_length=1, max_length=MAX_TARGET, pattern=PRINTABLE)]
+    url: Annotated[str, Field(min_length=8, max_length=MAX_URL, pattern=r"^https?://\S+$")]
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlertBody:
+    """The alert just made, and the secret that signs its POSTs: never shown again."""
+
+    alert: AlertView
+    secret: str
+
+
+ALERT_ERRORS = errors(
+    {
+        401: "No valid API token",
+        403: "Changing is off (no TAGWIRE_API_TOKEN), or an admin session sent no CSRF token",
+        404: "No such alert",
+    }
+)
+AlertId = FastPath(ge=1, lt=MAX_ID)
+
+
+@router.post(
+    "/alerts",
+    response_model=NewAlertBody,
+    status_code=201,
+    dependencies=Writer,
+    responses={
+        **ALERT_ERRORS,
+        **errors({400: "The URL cannot be posted to, or the tag or search matches nothing"}),
+    },
+)
+def api_add_alert(request: Request, body: AlertRequest) -> NewAlertBody:
+    """POST each new story on the tag or search to ``url``, signed with the secret that
+    this answer alone shows (see docs/alerts.md)."""
+    try:
+        made = subscribe(settings_of(request), engine_of(request), body.kind, body.target, body.url)
+    except InvalidInput as exc:
+        raise HTTPException(400, str(exc)) from None
+    return NewAlertBody(alert=redacted_alert(made.alert), secret=made.secret)
+
+
+@router.get("/alerts", response_model=list[AlertView], dependencies=Writer, responses=ALERT_ERRORS)
+def api_alerts(request: Request) -> list[AlertView]:
+    """Every alert with its delivery counts; credentials in URLs are masked."""
+    return [redacted_alert(a) for a in alert_store.list_alerts(engine_of(request))]
+
+
+@router.delete(
+    "/alerts/{alert_id}", response_model=AlertView, dependencies=Writer, responses=ALERT_ERRORS
+)
+def api_remove_alert(request: Request, alert_id: int = AlertId) -> AlertView:
+    """Stop the alert and forget its deliveries; the alert as it was."""
+    removed = alert_store.remove_alert(engine_of(request), alert_id)
+    if removed is None:
+        raise HTTPException(404, f"no alert {alert_id}")
+    return redacted_alert(removed)
+
+
+@router.get(
+    "/alerts/{alert_id}/deliveries",
+    response_model=list[DeliveryView],
+    dependencies=Writer,
+    responses=ALERT_ERRORS,
+)
+def api_alert_deliveries(
+    request: Request, alert_id: int = AlertId, limit: int = Query(100, ge=1, le=500)
+) -> list[DeliveryView]:
+    """The alert's latest deliveries, newest first: status, attempts, last error."""
+    engine = engine_of(request)
+    if alert_store.find_alert(engine, alert_id) is None:
+        raise HTTPException(404, f"no alert {alert_id}")
+    return [redacted_delivery(d) for d in alert_store.delivery_log(engine, alert_id, limit)]

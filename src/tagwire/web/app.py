@@ -25,6 +25,7 @@ from tagwire import __version__
 from tagwire.settings import Settings
 from tagwire.web import (
     access,
+    alerts,
     api,
     apidocs,
     exports,
@@ -140,6 +141,7 @@ def create_app(
     app.include_router(apidocs.router)
     app.include_router(exports.router)  # before views: /tags/{slug} would take /tags/x.rss
     app.include_router(views.router)
+    app.include_router(alerts.router)
     return app
 
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import nh3
 
+from tagwire.store.alerts import AlertView, DeliveryView
 from tagwire.store.feeds import FeedRow
 
 ALLOWED_TAGS = frozenset(
@@ -83,3 +84,13 @@ def redacted_feed(feed: FeedRow) -> FeedRow:
     """A feed as shown to readers: no password or key from its URL, there or in its error."""
     error = redact_text(feed.last_error) if feed.last_error else feed.last_error
     return dataclasses.replace(feed, url=redact_url(feed.url), last_error=error)
+
+
+def redacted_alert(alert: AlertView) -> AlertView:
+    """An alert as listed: no password or key from its webhook URL."""
+    return dataclasses.replace(alert, url=redact_url(alert.url))
+
+
+def redacted_delivery(delivery: DeliveryView) -> DeliveryView:
+    error = redact_text(delivery.last_error) if delivery.last_error else delivery.last_error
+    return dataclasses.replace(delivery, last_error=error)

@@ -112,3 +112,7 @@ def tag_export_url(
 
 def outlet_url(slug: str) -> str:
     return f"/outlets/{quote(slug)}"
+
+
+def alerts_url() -> str:
+    return "/alerts"
