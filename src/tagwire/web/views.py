@@ -158,7 +158,7 @@ def search_page(request: Request, q: SearchText = "", cursor: str | None = None)
     query, page = search_page_data(request, q, cursor)
     context = {
         "search_query": q,
-        "query": query,
+        "parsed_query": query,  # "query" is the tag box's text (base.html)
         "title": search_title(q),
         "page": page,
         "excerpt_chars": settings_of(request).excerpt_chars,
