@@ -148,10 +148,10 @@ def test_pages_do_not_shift_while_loading(desktop: Page, phone: Page, sample: Sa
 
 def test_filters_narrow_the_tag_page_to_french(desktop: Page, sample: SamplePages):
     desktop.goto(sample.url("/tags/azawad"))
-    language = desktop.locator("form select[name=lang]")
-    assert language.count() == 1
-    language.select_option("fr")
-    desktop.locator("form", has=language).get_by_role("button").first.click()
+    form = desktop.locator("form", has=desktop.locator("select[name=lang]"))
+    assert form.count() == 1
+    form.locator("select[name=lang]").select_option("fr")
+    form.get_by_role("button").first.click()
     expect(desktop).to_have_url(re.compile(r"[?&]lang=fr"))
     entries = desktop.get_by_role("article")
     expect(entries.first).to_be_visible()
