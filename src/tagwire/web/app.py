@@ -26,6 +26,7 @@ from tagwire.settings import Settings
 from tagwire.web import access, api, apidocs, i18n, login, urls, views, websub
 from tagwire.web.dates import human_date
 from tagwire.web.highlight import highlighted_excerpt
+from tagwire.web.labels import country_name, language_name
 from tagwire.web.ratelimit import RateLimiter
 from tagwire.web.sanitise import clean_html, outbound_url
 from tagwire.web.views import Redirect
@@ -151,6 +152,8 @@ def make_templates(banner: str | None) -> Jinja2Templates:
         highlighted_excerpt=highlighted_excerpt,
         banner=banner,
         version=__version__,
+        country_name=country_name,
+        language_name=language_name,
     )
     templates.env.filters.update(outbound_url=outbound_url, sanitised_html=sanitised_html)
     return templates
