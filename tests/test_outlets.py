@@ -326,3 +326,6 @@ def test_also_covered_by_shows_the_other_outlets_facts(client, engine):
     assert '<a class="outlet-page" href="/outlets/russia-today">' in page
     covered = page.split('class="coverage"')[1]
     assert 'data-facts="RU"' in covered and 'data-facts="state-affiliated"' in covered
+    story = client.get("/tags/azawad.json").json()["items"][0]["_tagwire"]["story"]["id"]
+    told = client.get(f"/stories/{story}").text
+    assert 'data-facts="RU"' in told and 'href="/outlets/russia-today"' in told
