@@ -41,3 +41,7 @@ def test_demo_ingests_the_sample(tagwire, db_url, settings):
     assert all(item["_tagwire"]["extraction"] == "full" for item in azawad)
     feeds = client.get("/api/v1/feeds").json()
     assert len(feeds) == 6 and all(f["last_status"] == "ok" for f in feeds)
+    # The sample outlets are fictional: their facts come with the sample.
+    baobab = client.get("/outlets/baobab-wire").text
+    assert "Mali (ML)" in baobab and "governments of Mali, Niger and Burkina Faso" in baobab
+    assert 'data-facts="state-affiliated"' in client.get("/tags/azawad").text

@@ -425,6 +425,89 @@ def pending_note(count: int) -> None:
         )
 
 
+@cli.group(invoke_without_command=True)
+@click.pass_context
+@reports_errors
+def outlets(ctx: click.Context) -> None:
+    """Outlets with their facts (country, ownership, state-affiliated); subcommands set them."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from tagwire.store.outlet_reads import list_outlets
+
+    rows = list_outlets(ctx.obj.engine)
+    table = Table("outlet", "slug", "country", "state-affiliated", "articles")
+    table.add_column("ownership", overflow="fold")
+    for o in rows:
+        table.add_row(
+            escape(o.name),
+            o.slug,
+            o.country or "",
+            STATE_AFFILIATED_WORDS[o.state_affiliated],
+            str(o.article_count),
+            escape(o.ownership or ""),
+        )
+    console.print(table if rows else "No outlets yet: tagwire add URL")
+
+
+STATE_AFFILIATED_WORDS = {True: "yes", False: "no", None: "unknown"}
+
+
+@outlets.command("set")
+@click.argument("outlet")
+@click.option("--country", metavar="CODE", help='ISO 3166-1 alpha-2 code, e.g. ML ("" clears it).')
+@click.option("--ownership", metavar="TEXT", help='Who owns it, in a few words ("" clears it).')
+@click.option(
+    "--state-affiliated",
+    type=click.Choice(["yes", "no", "unknown"], case_sensitive=False),
+    help="Owned or funded by a state that has a say in what it publishes.",
+)
+@click.pass_obj
+@reports_errors
+def outlets_set(
+    obj: Context,
+    outlet: str,
+    country: str | None,
+    ownership: str | None,
+    state_affiliated: str | None,
+) -> None:
+    """Set the facts of OUTLET (its slug or name), over the bundled ones."""
+    from tagwire.enrich.names import slugify
+    from tagwire.outlets.checks import country_code, ownership_text
+    from tagwire.store.outlet_reads import find_outlet
+    from tagwire.store.outlets import set_outlet_facts
+
+    changes: dict[str, Any] = {}
+    if country is not None:
+        changes["country"] = country_code(country) if country.strip() else None
+    if ownership is not None:
+        changes["ownership"] = ownership_text(ownership) or None
+    if state_affiliated is not None:
+        words = {word: value for value, word in STATE_AFFILIATED_WORDS.items()}
+        changes["state_affiliated"] = words[state_affiliated.lower()]
+    if not changes:
+        raise InvalidInput("nothing to set: give --country, --ownership or --state-affiliated")
+    slug = slugify(outlet) or outlet
+    set_outlet_facts(obj.engine, slug, changes)
+    info = find_outlet(obj.engine, slug)
+    if info is not None:
+        console.print(
+            f"{info.slug}: country {info.country or 'unknown'}, state-affiliated"
+            f" {STATE_AFFILIATED_WORDS[info.state_affiliated]},"
+            f" ownership {escape(info.ownership or 'unknown')}",
+            highlight=False,
+        )
+
+
+@outlets.command("fill")
+@click.pass_obj
+@reports_errors
+def outlets_fill(obj: Context) -> None:
+    """Give the bundled facts to outlets that have none yet (found by site or name)."""
+    from tagwire.store.outlets import fill_outlet_facts
+
+    console.print(f"{fill_outlet_facts(obj.engine)} outlets given facts", highlight=False)
+
+
 @cli.command()
 @click.option(
     "--all", "everything", is_flag=True, help="Every article, not just those out of date."

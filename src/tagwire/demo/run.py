@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 import platformdirs
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from tagwire.demo.server import SampleSite
+from tagwire.demo.server import Sample, SampleSite
 
 SAMPLE_PORT = 8764
 BANNER = "Demo: the outlets and articles here are sample data written for tagwire, not real news."
@@ -34,6 +35,7 @@ def run_demo(ctx: click.Context, *, host: str, port: int, serve: bool) -> None:
     with open_sample_site() as site:
         console.print(f"sample outlets at {site.base_url}  (database: {url})", highlight=False)
         asyncio.run(subscribe_all(obj.settings, obj.engine, site.feed_urls))
+        give_sample_facts(obj.engine, site.sample)
         outcomes, seconds = run_fetch(obj, everything=True, show_progress=True)
         stored = sum(o.new + o.updated for o in outcomes)
         console.print(
@@ -44,6 +46,18 @@ def run_demo(ctx: click.Context, *, host: str, port: int, serve: bool) -> None:
         if serve:
             console.print(f"open http://{host}:{port}/tags/azawad", highlight=False)
             run_web(obj, host, port, workers=False, banner=BANNER)
+
+
+def give_sample_facts(engine: Engine, sample: Sample) -> None:
+    """The sample outlets are fictional: their facts (country, ownership, state-affiliated)
+    come with the sample, so the demo's pages show them."""
+    from tagwire.enrich.names import slugify
+    from tagwire.store.outlets import FACT_COLUMNS, set_outlet_facts
+
+    for outlet in sample.outlets.values():
+        changes = {name: outlet[name] for name in FACT_COLUMNS if name in outlet}
+        if changes:
+            set_outlet_facts(engine, slugify(outlet["name"]), changes)
 
 
 def open_sample_site() -> SampleSite:

@@ -53,7 +53,7 @@ def add_feed(
                 .values(active=True, error_count=0, next_check_at=now)
             )
             return int(existing), False
-        outlet_id = outlet_id_for(conn, outlet_name, site_url, language)
+        outlet_id = outlet_id_for(conn, outlet_name, site_url, language, feed_url=url)
         result = conn.execute(
             feeds.insert().values(
                 url=url,
@@ -236,8 +236,9 @@ def make_all_due(engine: Engine) -> None:
         conn.execute(feeds.update().values(next_check_at=datetime.now(UTC) - timedelta(seconds=1)))
 
 
-def list_feeds(engine: Engine) -> list[FeedRow]:
-    """Every feed with its state, its articles and how many a day it published lately."""
+def list_feeds(engine: Engine, outlet_id: int | None = None) -> list[FeedRow]:
+    """Every feed (or the outlet's) with its state, its articles and how many a day it
+    published lately."""
     week_ago = datetime.now(UTC) - RATE_WINDOW
     recent = func.sum(case((articles.c.published_at >= week_ago, 1), else_=0))
     counts = (
@@ -251,6 +252,8 @@ def list_feeds(engine: Engine) -> list[FeedRow]:
         .outerjoin(counts, counts.c.feed_id == feeds.c.id)
         .order_by(feeds.c.id)
     )
+    if outlet_id is not None:
+        query = query.where(feeds.c.outlet_id == outlet_id)
     with engine.connect() as conn:
         return [
             FeedRow(

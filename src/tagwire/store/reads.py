@@ -67,6 +67,8 @@ class ArticleView:
     tags: tuple[TagLink, ...]
     story_id: int | None = None
     coverage: tuple[Coverage, ...] = ()  # the story's other articles, oldest first
+    outlet_country: str | None = None  # who is speaking: see tagwire.outlets
+    outlet_state_affiliated: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,9 @@ class Coverage:
     published_at: datetime
     language: str | None
     duplicate: bool  # the same text as another article of the story
+    outlet_slug: str = ""
+    outlet_country: str | None = None
+    outlet_state_affiliated: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -453,6 +458,9 @@ def _coverage(conn, story_ids: list[int]) -> dict[int, list[Coverage]]:
             articles.c.language,
             articles.c.duplicate_of,
             outlets.c.name.label("outlet"),
+            outlets.c.slug.label("outlet_slug"),
+            outlets.c.country.label("outlet_country"),
+            outlets.c.state_affiliated.label("outlet_state_affiliated"),
         )
         .join(outlets, outlets.c.id == articles.c.outlet_id)
         .where(articles.c.story_id.in_(story_ids))
@@ -468,6 +476,9 @@ def _coverage(conn, story_ids: list[int]) -> dict[int, list[Coverage]]:
                 r.published_at,
                 r.language,
                 duplicate=r.duplicate_of is not None,
+                outlet_slug=r.outlet_slug,
+                outlet_country=r.outlet_country,
+                outlet_state_affiliated=r.outlet_state_affiliated,
             )
         )
     return found
@@ -532,6 +543,8 @@ def article_select() -> Select:
         articles.c.story_id,
         outlets.c.name.label("outlet"),
         outlets.c.slug.label("outlet_slug"),
+        outlets.c.country.label("outlet_country"),
+        outlets.c.state_affiliated.label("outlet_state_affiliated"),
     ).join(outlets, outlets.c.id == articles.c.outlet_id)
 
 
@@ -591,6 +604,8 @@ def _views(conn, rows) -> list[ArticleView]:
             tags=tuple(links[r.id]),
             story_id=r.story_id,
             coverage=tuple(c for c in coverage.get(r.story_id, ()) if c.id != r.id),
+            outlet_country=r.outlet_country,
+            outlet_state_affiliated=r.outlet_state_affiliated,
         )
         for r in rows
     ]

@@ -186,6 +186,8 @@ def make_templates(banner: str | None) -> Jinja2Templates:
         highlighted_excerpt=highlighted_excerpt,
         banner=banner,
         version=__version__,
+        country_name=labels.country_name,
+        language_name=labels.language_name,
     )
     templates.env.filters.update(outbound_url=outbound_url, sanitised_html=sanitised_html)
     templates.env.filters.update(labels.FILTERS)

@@ -110,9 +110,19 @@ def tag_export_url(
     return f"/tags/{slug}/export.jsonl" + (f"?{urlencode(query)}" if query else "")
 
 
-def outlet_url(slug: str) -> str:
-    return f"/outlets/{quote(slug)}"
-
-
 def alerts_url() -> str:
     return "/alerts"
+
+
+def outlet_url(
+    slug: str, fmt: str | None = None, cursor: Cursor | None = None, key: str | None = None
+) -> str:
+    """An outlet's page or feed; ``key`` as for ``tag_url``."""
+    path = f"/outlets/{slug}" + (f".{fmt}" if fmt else "")
+    query = {"cursor": cursor.encode()} if cursor else {}
+    query.update({"key": key} if key and fmt else {})
+    return path + (f"?{urlencode(query)}" if query else "")
+
+
+def outlets_url() -> str:
+    return "/outlets"

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from tagwire.enrich.names import fold
 from tagwire.search.query import SearchQuery, parse_query
 from tagwire.settings import Settings
-from tagwire.store import reads
+from tagwire.store import outlet_reads, reads
 from tagwire.store.feeds import list_feeds
 from tagwire.store.reads import MAX_ID, Cursor, Page, TagInfo, TagPage
 from tagwire.store.search import search_articles
@@ -21,6 +21,7 @@ from tagwire.web import i18n, urls
 from tagwire.web.access import feed_key
 from tagwire.web.chart import day_chart
 from tagwire.web.feeds_out import atom_feed, json_feed
+from tagwire.web.i18n import gettext
 from tagwire.web.ratelimit import limit_search
 from tagwire.web.sanitise import redacted_feed
 from tagwire.web.tag_filters import parse_tag_filters
@@ -254,3 +255,77 @@ def filters_summary(filters: TagFilters) -> str:
 
 def absolute(request: Request, path: str) -> str:
     return str(request.base_url).rstrip("/") + path
+
+
+@router.get("/outlets", include_in_schema=False)
+def outlets_page(request: Request) -> Response:
+    """Every outlet: its name, country and number of articles, each linking to its page."""
+    rows = outlet_reads.list_outlets(engine_of(request))
+    return request.app.state.templates.TemplateResponse(request, "outlets.html", {"outlets": rows})
+
+
+@router.get("/outlets/{slug}.json", include_in_schema=False)
+def outlet_json(request: Request, slug: Slug, cursor: str | None = None) -> Response:
+    data = outlet_page_data(request, slug, cursor, details=False)
+    outlet, page, key = data.outlet, data.page, feed_key(settings_of(request))
+    next_url = (
+        urls.outlet_url(outlet.slug, "json", page.next_cursor, key) if page.next_cursor else None
+    )
+    body = json_feed(
+        outlet_title(outlet),
+        absolute(request, urls.outlet_url(outlet.slug)),
+        absolute(request, urls.outlet_url(outlet.slug, "json", key=key)),
+        page.articles,
+        absolute(request, next_url) if next_url else None,
+    )
+    return JSONResponse(body, media_type=JSON_FEED_TYPE)
+
+
+@router.get("/outlets/{slug}.atom", include_in_schema=False)
+def outlet_atom(request: Request, slug: Slug, cursor: str | None = None) -> Response:
+    data = outlet_page_data(request, slug, cursor, details=False)
+    key = feed_key(settings_of(request))
+    body = atom_feed(
+        outlet_title(data.outlet),
+        absolute(request, urls.outlet_url(data.outlet.slug)),
+        absolute(request, urls.outlet_url(data.outlet.slug, "atom", key=key)),
+        [(absolute(request, urls.article_url(a.id)), a) for a in data.page.articles],
+    )
+    return Response(body, media_type=ATOM_TYPE)
+
+
+@router.get("/outlets/{slug}", include_in_schema=False)
+def outlet_page(request: Request, slug: Slug, cursor: str | None = None) -> Response:
+    """An outlet: who it is (its facts), its feeds' health, how much it published and how
+    well its pages were read lately, then its latest articles."""
+    data = outlet_page_data(request, slug, cursor, details=True)
+    outlet, page = data.outlet, data.page
+    context = {
+        "outlet": outlet,
+        "title": outlet_title(outlet),
+        "page": page,
+        "feeds": [redacted_feed(row) for row in data.feeds],
+        "activity": data.activity,
+        "excerpt_chars": settings_of(request).excerpt_chars,
+        "feed_key": feed_key(settings_of(request)),
+        "next_url": urls.outlet_url(outlet.slug, None, page.next_cursor)
+        if page.next_cursor
+        else None,
+    }
+    return request.app.state.templates.TemplateResponse(request, "outlet.html", context)
+
+
+def outlet_page_data(
+    request: Request, slug: str, cursor: str | None, *, details: bool
+) -> outlet_reads.OutletPage:
+    limit = settings_of(request).page_size
+    data = outlet_reads.outlet_page(
+        engine_of(request), slug, parse_cursor(cursor), limit, details=details
+    )
+    if data is None:
+        raise HTTPException(404, "No such outlet")
+    return data
+
+
+def outlet_title(outlet: outlet_reads.OutletInfo) -> str:
+    return gettext("Latest news from %(outlet)s") % {"outlet": outlet.name}
