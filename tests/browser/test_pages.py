@@ -14,14 +14,13 @@ from .conftest import SamplePages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-AWAITS_OUTLETS = pytest.mark.xfail(strict=False, reason="awaits outlet pages (/outlets/{slug})")
 PAGES = [
     "home",
     "tag",
     "article",
     "search",
     "story",
-    pytest.param("outlet", marks=AWAITS_OUTLETS),
+    "outlet",
 ]
 SERIOUS = {"serious", "critical"}
 

@@ -173,7 +173,6 @@ def test_language_switch_to_french_and_back(desktop: Page, sample: SamplePages):
     expect(heading).to_have_text("Latest news with #Azawad")
 
 
-@pytest.mark.xfail(strict=False, reason="awaits outlet pages (/outlets/{slug})")
 def test_outlet_page_lists_that_outlets_articles(desktop: Page, sample: SamplePages):
     desktop.goto(sample.url("/tags/azawad"))
     outlet = desktop.get_by_role("article").first.locator("a[href^='/outlets/']")

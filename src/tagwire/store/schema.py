@@ -124,6 +124,7 @@ articles = Table(
     Index("ix_articles_published", "published_at", "id"),
     Index("ix_articles_tagged_with", "tagged_with"),
     Index("ix_articles_story", "story_id", "published_at", "id"),
+    Index("ix_articles_outlet_published", "outlet_id", "published_at", "id"),
 )
 
 # The same news across outlets: its articles point here through ``articles.story_id``.
