@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tagwire.demo.run import BANNER
@@ -26,6 +22,7 @@ from tagwire.store import open_store
 from tagwire.web import create_app
 
 from ..conftest import Tagwire
+from ..servers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Playwright's own browser download cannot run here; Debian's build can, once it is told to
@@ -149,34 +146,6 @@ def open_page(browser: Browser, viewport: dict[str, int]) -> Iterator[Page]:
     context.set_default_timeout(15_000)
     yield context.new_page()
     context.close()
-
-
-class serving:
-    """Runs an ASGI app with uvicorn in a thread, on a socket bound before it starts (so
-    the port is known and free); ``with serving(app) as base_url``."""
-
-    def __init__(self, app: object) -> None:
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        config = uvicorn.Config(app, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
-        )
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-        return f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join()
-        self.socket.close()
 
 
 def sample_pages(base_url: str) -> SamplePages:

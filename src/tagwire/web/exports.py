@@ -33,6 +33,8 @@ from tagwire.web.views import (
     Slug,
     absolute,
     engine_of,
+    outlet_page_data,
+    outlet_title,
     search_page_data,
     search_title,
     settings_of,
@@ -54,6 +56,19 @@ def tag_rss(request: Request, slug: Slug, filters: Filters, cursor: str | None =
         tag_title(data.tag, filters),
         absolute(request, urls.tag_url(data.tag.slug, filters=filters)),
         absolute(request, urls.tag_url(data.tag.slug, "rss", key=key, filters=filters)),
+        with_own_urls(request, data.page.articles),
+    )
+    return Response(body, media_type=RSS_TYPE)
+
+
+@router.get("/outlets/{slug}.rss", include_in_schema=False)
+def outlet_rss(request: Request, slug: Slug, cursor: str | None = None) -> Response:
+    data = outlet_page_data(request, slug, cursor, details=False)
+    key = feed_key(settings_of(request))
+    body = rss_feed(
+        outlet_title(data.outlet),
+        absolute(request, urls.outlet_url(data.outlet.slug)),
+        absolute(request, urls.outlet_url(data.outlet.slug, "rss", key=key)),
         with_own_urls(request, data.page.articles),
     )
     return Response(body, media_type=RSS_TYPE)
