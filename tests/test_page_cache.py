@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from tagwire.store.articles import save_article
 from tagwire.store.curation import rename_tag
 from tagwire.web import create_app
-from tagwire.web.access import SESSION_COOKIE
+from tagwire.web.access import SESSION_COOKIE, feed_key
 from tagwire.web.cache import PageCache
 
 from .factories import draft, feed, fill
@@ -89,3 +89,39 @@ def test_the_setting_turns_it_off(settings, engine):
         kinds.append(type(layer))
         layer = layer.app
     assert PageCache not in kinds
+
+
+def test_the_host_a_page_was_asked_for_is_part_of_its_key(client, engine):
+    fill(engine, 1)
+    forged = client.get("/tags/azawad.rss", headers={"Host": "evil.example"})
+    assert "evil.example" in forged.text
+    assert "evil.example" not in client.get("/tags/azawad.rss").text
+
+
+def test_a_session_in_any_cookie_header_is_never_kept(client, engine):
+    fill(engine, 1)
+    split = [("cookie", f"{SESSION_COOKIE}=x.y.z"), ("cookie", "tagwire_hl=en")]
+    for _ in range(2):
+        client.get("/tags/azawad", headers=split)
+    assert page_cache(client).hits == 0
+
+
+def test_kept_pages_stay_within_their_bytes(settings, engine):
+    fill(engine, 3)
+    client = TestClient(create_app(settings, engine))
+    client.get("/")
+    cache = page_cache(client)
+    cache.max_bytes = len(client.get("/tags/azawad").content) + 10
+    client.get("/tags/mali")  # pushes the first page out
+    client.get("/tags/azawad")
+    assert cache.hits == 0 and cache._bytes <= cache.max_bytes
+
+
+def test_pages_behind_a_login_stay_private(settings, engine):
+    fill(engine, 1)
+    locked = settings.replace(read_password="a long password", secret_key="k" * 32)
+    client = TestClient(create_app(locked, engine))
+    client.get("/")
+    feed = client.get(f"/tags/azawad.atom?key={feed_key(locked)}")
+    assert feed.status_code == 200
+    assert feed.headers["cache-control"] == "private, no-cache"

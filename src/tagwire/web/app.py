@@ -92,7 +92,7 @@ def create_app(
     app.state.push_inbox = None  # WebSub pushes go to the in-process workers, when running
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     if settings.page_cache:  # the innermost layer: behind the reading gate
-        app.add_middleware(PageCache, engine=engine)
+        app.add_middleware(PageCache, engine=engine, private=bool(settings.read_password))
 
     @app.middleware("http")
     async def reading_gate(request: Request, call_next):

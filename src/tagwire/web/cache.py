@@ -30,6 +30,7 @@ from sqlalchemy import Engine, func, select
 
 from tagwire.store.schema import articles, tag_changes
 from tagwire.web.access import SESSION_COOKIE
+from tagwire.web.i18n import current_locale
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -40,8 +41,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 KEPT_PREFIXES = ("/tags/", "/stories/", "/articles/", "/outlets/")
 KEPT_PAGES = frozenset({"/", "/outlets"})
 UNKEPT_SUFFIXES = (".jsonl",)  # a tag's whole archive: rate-limited, and big
-VARY_HEADERS = (b"accept-language", b"cookie")  # the page's language may follow them
 MAX_BODY = 2_000_000
+MAX_BYTES = 64_000_000  # all kept bodies together, per process
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +57,23 @@ class Kept:
 
 class PageCache:
     def __init__(
-        self, app: ASGIApp, engine: Engine, *, size: int = 4_096, max_age: float = 60.0
+        self,
+        app: ASGIApp,
+        engine: Engine,
+        *,
+        private: bool = False,
+        max_bytes: int = MAX_BYTES,
+        max_age: float = 60.0,
     ) -> None:
         self.app = app
         self.engine = engine
-        self.size = size
+        self.max_bytes = max_bytes
         self.max_age = max_age
+        # Pages behind a login stay out of shared caches; readers' own caches ask again.
+        self.cache_control = b"private, no-cache" if private else b"no-cache"
         self.hits = 0
         self._kept: OrderedDict[tuple[bytes, ...], Kept] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -89,18 +99,24 @@ class PageCache:
             return False
         if path.endswith(UNKEPT_SUFFIXES):
             return False
-        headers = dict(scope["headers"])
-        return b"authorization" not in headers and SESSION_COOKIE.encode() not in headers.get(
-            b"cookie", b""
-        )
+        session = SESSION_COOKIE.encode()
+        for name, value in scope["headers"]:  # every Cookie header: a browser may send several
+            if name == b"authorization" or (name == b"cookie" and session in value):
+                return False
+        return True
 
     @staticmethod
     def _key(scope: Scope) -> tuple[bytes, ...]:
-        headers = dict(scope["headers"])
+        """What the page depends on: the site's own address (feeds and links are absolute),
+        the path and query, and the language chosen for the reader (the layer outside this
+        one chose it, from the switch, its cookie or Accept-Language)."""
+        host = next((value for name, value in scope["headers"] if name == b"host"), b"")
         return (
+            scope.get("scheme", "http").encode(),
+            host,
             scope["path"].encode(),
             scope.get("query_string", b""),
-            *(headers.get(name, b"") for name in VARY_HEADERS),
+            current_locale().encode(),
         )
 
     def _read_version(self) -> tuple[int, int]:
@@ -119,16 +135,19 @@ class PageCache:
                 return None
             if kept.version != version or time.monotonic() - kept.stored_at > self.max_age:
                 del self._kept[key]
+                self._bytes -= len(kept.body)
                 return None
             self._kept.move_to_end(key)
             return kept
 
     def _put(self, key: tuple[bytes, ...], kept: Kept) -> None:
         with self._lock:
+            old = self._kept.pop(key, None)
+            self._bytes += len(kept.body) - (len(old.body) if old else 0)
             self._kept[key] = kept
-            self._kept.move_to_end(key)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+            while self._bytes > self.max_bytes:  # the least recently asked for go first
+                _, dropped = self._kept.popitem(last=False)
+                self._bytes -= len(dropped.body)
 
     async def _replay(self, scope: Scope, kept: Kept, send: Send) -> None:
         if _etag_matches(scope, kept.etag):
@@ -186,7 +205,7 @@ class PageCache:
         headers = [(n, v) for n, v in start["headers"] if n.lower() != b"etag"]
         headers.append((b"etag", etag))
         if not any(n.lower() == b"cache-control" for n, _ in headers):
-            headers.append((b"cache-control", b"no-cache"))  # ask again, with the ETag
+            headers.append((b"cache-control", self.cache_control))  # ask again, with the ETag
         kept = Kept(version, time.monotonic(), start["status"], headers, body, etag)
         self._put(key, kept)
         await self._replay(scope, kept, send)
