@@ -233,6 +233,19 @@ def test_the_last_attempt_gives_up():
     assert MAX_ATTEMPTS == 6
     assert next_attempt(1, now, 10.0) == now + BACKOFF[0]  # sooner than the backoff: no
     assert next_attempt(1, now, 10 * 86400.0) == now + timedelta(days=1)  # capped
+    for hostile in (1e20, float("inf"), float("nan"), -5.0):  # a receiver's Retry-After
+        assert now + BACKOFF[0] <= next_attempt(1, now, hostile) <= now + timedelta(days=1)
+
+
+def test_a_2xx_is_delivered_whatever_body_follows_it(engine, settings, receiver):
+    broken = {"Content-Encoding": "gzip"}  # a body that cannot be decoded
+    receiver.expect_oneshot_request("/hook").respond_with_data("x" * 100, headers=broken)
+    receiver.expect_request("/hook").respond_with_data("y" * 6_000_000)  # over the cap
+    subscribe(settings, engine, "tag", "segou", receiver.url_for("/hook"))
+    subscribe(settings, engine, "tag", "segou", receiver.url_for("/hook"))
+    flood_and_election(engine)
+    outcomes = send(settings, engine)
+    assert [o.status for o in outcomes] == ["delivered", "delivered"]
 
 
 def test_private_addresses_are_refused_without_the_setting(engine, receiver):

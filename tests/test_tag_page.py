@@ -360,6 +360,7 @@ def test_a_story_shows_once_its_newest_article_the_filters_let_through(client, e
         "since=2026-13-01",
         "since=yesterday",
         "until=2026-1-5",
+        "until=9999-12-31",
         "until=２０２６-01-05",
         "since=2026-02-01&until=2026-01-01",
         "lang=x1",

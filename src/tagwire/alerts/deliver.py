@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -55,8 +56,9 @@ def next_attempt(attempts: int, now: datetime, retry_after: float | None) -> dat
     if attempts >= MAX_ATTEMPTS:
         return None
     wait = BACKOFF[attempts - 1]
-    if retry_after is not None:
-        wait = max(wait, min(timedelta(seconds=retry_after), LONGEST_WAIT))
+    if retry_after is not None and math.isfinite(retry_after):  # a receiver's number: bounded
+        asked = min(max(retry_after, 0.0), LONGEST_WAIT.total_seconds())
+        wait = max(wait, timedelta(seconds=asked))
     return now + wait
 
 
@@ -84,7 +86,12 @@ async def send_alerts(
             await asyncio.to_thread(record, engine, outcome, now)
             return outcome
 
-        return list(await asyncio.gather(*(one(d) for d in due)))
+        # Every send is recorded whatever another one does: one raising must not leave
+        # the others sent but unrecorded (they would be sent again after their lease).
+        outcomes = await asyncio.gather(*(one(d) for d in due), return_exceptions=True)
+    for failure in (o for o in outcomes if isinstance(o, BaseException)):
+        log.error("an alert delivery failed unexpectedly", exc_info=failure)
+    return [o for o in outcomes if isinstance(o, DeliveryOutcome)]
 
 
 async def run_alert_rounds(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:

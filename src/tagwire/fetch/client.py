@@ -143,14 +143,15 @@ class Fetcher:
     async def post_body(self, url: str, body: bytes, headers: dict[str, str]) -> FetchResult:
         """POST ``body`` as it is (a webhook alert) under the same guard, gate, time limit and
         body cap as a GET; the host's addresses are checked before anything is sent.
-        Redirects are not followed: the answer to a POST is the receiver's own."""
+        Redirects are not followed: the answer to a POST is the receiver's own. Its status
+        is all of it: the body is not read, so that a receiver that took the alert cannot
+        have it sent again by a slow, broken or oversized body after its 2xx."""
         url = check_url(url)
         await ensure_permitted_host(url, self.policy)
         post = self._send("POST", url, headers, content=body)
         async with self.gate.slot(url), self._time_limit(url), post as response:
             raise_for_status(response, url)
-            answer = await read_capped(response, self.settings.max_body_bytes, url)
-            return result_of(response, url, answer)
+            return result_of(response, url, b"")
 
     async def _hop(
         self, url: str, headers: dict[str, str]

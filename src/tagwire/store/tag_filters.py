@@ -51,6 +51,6 @@ def article_conditions(
         conditions.append(article.c.outlet_id == outlet_id.scalar_subquery())
     if filters.since is not None:
         conditions.append(when >= day_start(filters.since))
-    if filters.until is not None:
+    if filters.until is not None and filters.until < date.max:
         conditions.append(when < day_start(filters.until + timedelta(days=1)))
     return conditions

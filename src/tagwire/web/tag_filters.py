@@ -63,7 +63,10 @@ def day_filter(name: str, value: str | None) -> date | None:
     try:
         if not DAY.fullmatch(value):
             raise ValueError(value)
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
+        if day == date.max:  # "until" reads up to the next day's start, which has no date
+            raise ValueError(value)
+        return day
     except ValueError:
         raise HTTPException(400, f"Filter '{name}' must be a day as YYYY-MM-DD") from None
 
