@@ -97,6 +97,42 @@ def test_an_unknown_outlet_has_no_facts():
     assert find_facts(None, "", name="") is None
 
 
+def test_a_known_public_site_is_never_given_another_outlets_facts_by_name():
+    # Harare's The Herald is in the bundle; Glasgow's, at its own site, must not read as it.
+    assert find_facts("https://www.heraldscotland.com/news/rss/", name="The Herald") is None
+    assert find_facts("https://www.lapresse.ca/actualites/rss", name="La Presse") is None
+    assert find_facts(name="The Herald") is not None  # no site known: the name may tell
+
+
+def test_facts_a_user_cleared_stay_cleared(engine):
+    outlet_feed(engine, "Ya Biladi", "http://127.0.0.1:9/yabiladi.xml")
+    assert find_outlet(engine, "ya-biladi").country == "MA"
+    cleared = {"country": None, "ownership": None, "state_affiliated": None}
+    set_outlet_facts(engine, "ya-biladi", cleared)
+    assert fill_outlet_facts(engine) == 0
+    outlet_feed(engine, "Ya Biladi", "http://127.0.0.1:9/other.xml")  # seen again
+    assert find_outlet(engine, "ya-biladi").country is None
+
+
+def test_the_outlet_migrations_go_down_and_up_with_articles_stored(tmp_path):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from tagwire.store import open_store
+    from tagwire.store.db import alembic_config
+
+    engine = open_store(f"sqlite:///{tmp_path / 'facts.db'}")
+    feed_id = feed(engine)
+    save_article(engine, draft(feed_id, 1))
+    config = alembic_config()
+    for target in ("0005", "head"):
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            (command.downgrade if target == "0005" else command.upgrade)(config, target)
+    columns = {c["name"] for c in inspect(engine).get_columns("outlets")}
+    assert {"country", "ownership", "state_affiliated", "facts_source"} <= columns
+
+
 # The store
 
 

@@ -3,6 +3,7 @@ domain, else by its name. Read once per process."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -55,14 +56,37 @@ def index_facts(entries: list[dict]) -> FactsIndex:
 
 
 def find_facts(*urls: str | None, name: str | None = None) -> OutletFacts | None:
-    """The facts of the outlet at the first of ``urls`` that is a known site, else of the
-    outlet called ``name``; None when neither is known."""
+    """The facts of the outlet at the first of ``urls`` that is a known site; else, when
+    none of them is a public site (no URL, an address, a test domain), of the outlet called
+    ``name``. Names are not unique ("The Herald" of Glasgow and of Harare): an outlet whose
+    site is known and not in the bundle is not given another's facts by its name."""
     index = bundled_facts()
     for url in urls:
         found = facts_for_url(index, url) if url else None
         if found is not None:
             return found
-    return index.by_name.get(fold(name)) if name else None
+    if not name or any(public_site(url) for url in urls if url):
+        return None
+    return index.by_name.get(fold(name))
+
+
+PRIVATE_SUFFIXES = (".test", ".example", ".invalid", ".localhost", ".local", ".internal")
+
+
+def public_site(url: str) -> bool:
+    """Whether ``url`` names a site on the internet by name (not an IP address, not a
+    reserved or local domain)."""
+    try:
+        host = (urlsplit(url if "//" in url else "//" + url).hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    if not host or "." not in host or host == "localhost":
+        return False
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return not host.endswith(PRIVATE_SUFFIXES)
+    return False
 
 
 def facts_for_url(index: FactsIndex, url: str) -> OutletFacts | None:

@@ -17,6 +17,7 @@ from tagwire.outlets.facts import OutletFacts, find_facts
 from tagwire.store.schema import feeds, outlets
 
 FACT_COLUMNS = ("country", "ownership", "state_affiliated")
+BUNDLE, USER = "bundle", "user"  # who gave an outlet its facts (outlets.facts_source)
 
 
 def outlet_id_for(
@@ -70,7 +71,8 @@ def set_outlet_facts(engine: Engine, slug: str, changes: Mapping[str, Any]) -> N
     if unknown:
         raise ValueError(f"not outlet facts: {sorted(unknown)}")
     with engine.begin() as conn:
-        done = conn.execute(outlets.update().where(outlets.c.slug == slug).values(**changes))
+        changed = outlets.update().where(outlets.c.slug == slug)
+        done = conn.execute(changed.values(**changes, facts_source=USER))
     if done.rowcount == 0:
         raise InvalidInput(f"no outlet {slug!r} (tagwire outlets lists them)")
 
@@ -93,12 +95,13 @@ def fill_outlet_facts(engine: Engine) -> int:
 
 
 def fact_columns() -> tuple:
-    return tuple(outlets.c[name] for name in FACT_COLUMNS)
+    return (*(outlets.c[name] for name in FACT_COLUMNS), outlets.c.facts_source)
 
 
 def has_facts(row: Row[Any]) -> bool:
-    """Whether anyone, the bundle or the user, has said anything about the outlet."""
-    return any(getattr(row, name) is not None for name in FACT_COLUMNS)
+    """Whether anyone, the bundle or the user, has said anything about the outlet (a user
+    who cleared its facts has: the bundle does not fill them again)."""
+    return row.facts_source is not None
 
 
 def fact_values(facts: OutletFacts | None) -> dict[str, Any]:
@@ -108,6 +111,7 @@ def fact_values(facts: OutletFacts | None) -> dict[str, Any]:
         "country": facts.country,
         "ownership": facts.ownership,
         "state_affiliated": facts.state_affiliated,
+        "facts_source": BUNDLE,
     }
 
 

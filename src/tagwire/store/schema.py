@@ -57,6 +57,7 @@ outlets = Table(
     Column("country", String(2)),  # ISO 3166-1 alpha-2, upper case
     Column("ownership", Text),  # who owns it, in a few words
     Column("state_affiliated", Boolean),  # None: not known
+    Column("facts_source", String(16)),  # "bundle" or "user"; None: nobody said anything yet
 )
 
 feeds = Table(

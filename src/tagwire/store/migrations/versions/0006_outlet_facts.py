@@ -27,6 +27,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("outlets", schema=None) as batch_op:
+    # SQLite drops the columns in place (3.35+): copying the table would trip the foreign
+    # keys of feeds and articles that point at it.
+    with op.batch_alter_table("outlets", schema=None, recreate="never") as batch_op:
         for name, _ in reversed(COLUMNS):
             batch_op.drop_column(name)
