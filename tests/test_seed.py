@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import lxml.html
 import pytest
 from fastapi.testclient import TestClient
 from pytest_httpserver import HTTPServer
@@ -108,6 +109,19 @@ def test_seed_tag_page_matches_the_reference(seed_site, tagwire, settings: Setti
         assert article.text[:300] in text
         positions.append(text.index(block))
     assert positions == sorted(positions), "newest first"
+
+    # Above the list: the chart of 90 days (the older article is outside it), the related
+    # tags and who covered the tag, with the bundled facts of both outlets.
+    root = lxml.html.document_fromstring(page.text)
+    (chart,) = root.xpath("//svg[@role='img']")
+    assert "Articles per day over the last 90 days: 1 in all" in chart.get("aria-label")
+    related = [a.text_content() for a in root.xpath("//nav[@class='related']//a")]
+    assert "#Mali" in related
+    (coverage,) = root.find_class("tag-coverage")
+    shown = " ".join(coverage.text_content().split())
+    for outlet, country in (("Russia Today", "Russia"), ("Ya Biladi", "Morocco")):
+        assert outlet in shown and country in shown
+    assert "English 2" in shown
 
     mali = visible(client.get("/tags/mali").text)
     assert all(a.headline in mali for a in seed)
