@@ -726,14 +726,8 @@ def alerts_send(obj: Context) -> None:
 
 
 def _eval_commands() -> click.Group:
-    from tagwire.evaluate.categories import categories_command
     from tagwire.evaluate.cli import eval_group
-    from tagwire.evaluate.extraction import extraction_command
-    from tagwire.evaluate.stories import stories_command
 
-    eval_group.add_command(categories_command)
-    eval_group.add_command(extraction_command)
-    eval_group.add_command(stories_command)
     return eval_group
 
 

@@ -187,3 +187,17 @@ def counts_json(counts: Counts) -> dict[str, float | int]:
 
 def rate(score: EntityScore, documents: int) -> float:
     return per_second(documents, score.seconds)
+
+
+def _add_evaluators() -> None:
+    """The other evaluators, each in its own module (they import ``current_settings`` from
+    this one, so they are added once it is defined)."""
+    from tagwire.evaluate.categories import categories_command
+    from tagwire.evaluate.extraction import extraction_command
+    from tagwire.evaluate.stories import stories_command
+
+    for command in (categories_command, extraction_command, stories_command):
+        eval_group.add_command(command)
+
+
+_add_evaluators()

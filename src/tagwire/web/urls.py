@@ -118,7 +118,7 @@ def outlet_url(
     slug: str, fmt: str | None = None, cursor: Cursor | None = None, key: str | None = None
 ) -> str:
     """An outlet's page or feed; ``key`` as for ``tag_url``."""
-    path = f"/outlets/{slug}" + (f".{fmt}" if fmt else "")
+    path = f"/outlets/{quote(slug)}" + (f".{fmt}" if fmt else "")
     query = {"cursor": cursor.encode()} if cursor else {}
     query.update({"key": key} if key and fmt else {})
     return path + (f"?{urlencode(query)}" if query else "")
