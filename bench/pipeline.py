@@ -24,19 +24,19 @@ Each tool runs in a fresh process (its "runner"), once with one process and once
   package ships (converted from NLTK's own ``punkt_tab``), and ``nltk.download`` is made to
   fail. Without that package the run says so and does ``parse()`` only.
 - **trafilatura**: ``fetch_url`` (its SSRF protection off: the pages are on loopback) and
-  ``extract``, with its defaults otherwise: the floor for any tool
-  built on an extractor.
+  ``extract``, with its defaults otherwise: the floor for any tool built on an extractor.
 
 Every tool is measured after a warm-up pass over ``--warm`` of the pages (models loaded,
 pools started; tagwire's into a store of its own). Each runner refuses any connection or name
 lookup outside loopback (an audit hook), and tldextract (newspaper4k's) is kept to its
 bundled suffix list. The table gives articles/s by the wall clock, CPU seconds of the runner
 and its workers, "cpu art/s" (the articles over the CPU seconds per process: the rate with a
-core to each process, which other work on the machine changes far less), F1 of the extracted text with the benchmark's own metric
-(``tagwire.evaluate.extraction``), the runner's peak RSS (its processes summed), and the
-ratio to newspaper4k with as many processes. The ``tagwire fetch`` command itself is then
-timed cold (process start to exit, models loaded inside), and ``tagwire eval extraction``
-is run for its JSON line. A table goes to stdout, then one JSON line.
+core to each process, which other work on the machine changes far less), F1 of the extracted
+text with the benchmark's own metric (``tagwire.evaluate.extraction``), the runner's peak RSS
+(its processes summed), and the ratio to newspaper4k with as many processes. The
+``tagwire fetch`` command itself is then timed cold (process start to exit, models loaded
+inside), and ``tagwire eval extraction`` is run for its JSON line. A table goes to stdout,
+then one JSON line. Install the peers with ``pip install -e '.[bench]'``.
 
     .venv/bin/python bench/pipeline.py
     .venv/bin/python bench/pipeline.py --processes 2 --no-command
