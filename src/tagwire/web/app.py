@@ -31,7 +31,6 @@ from tagwire.web import (
     exports,
     i18n,
     labels,
-    language,
     login,
     urls,
     views,
@@ -40,6 +39,7 @@ from tagwire.web import (
 from tagwire.web.cache import PageCache
 from tagwire.web.dates import human_date
 from tagwire.web.highlight import highlighted_excerpt
+from tagwire.web.layers import ReaderLanguage, ReadingGate, SecurityHeaders, security_headers
 from tagwire.web.ratelimit import RateLimiter
 from tagwire.web.sanitise import clean_html, outbound_url
 from tagwire.web.views import Redirect
@@ -94,25 +94,10 @@ def create_app(
     if settings.page_cache:  # the innermost layer: behind the reading gate
         app.add_middleware(PageCache, engine=engine, private=bool(settings.read_password))
 
-    @app.middleware("http")
-    async def reading_gate(request: Request, call_next):
-        session = access.session_of(request)
-        request.state.session = session
-        request.state.csrf = access.csrf_token(settings, session) if session else None
-        if not access.may_read(request):
-            return refuse_reader(request)
-        return await call_next(request)
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if settings.read_password:  # pages behind a login stay out of shared caches
-            response.headers.setdefault("Cache-Control", "private")
-        return response
-
-    app.middleware("http")(language.reader_language)  # outermost: every message translated
+    # Outermost last: the language, the security headers, the reading gate, the cache.
+    app.add_middleware(ReadingGate, settings=settings, refusal=refuse_reader)
+    app.add_middleware(SecurityHeaders, headers=security_headers(settings, SECURITY_HEADERS))
+    app.add_middleware(ReaderLanguage)  # every message translated, errors included
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -163,9 +148,9 @@ async def run_workers(settings: Settings, engine: Engine, stop: asyncio.Event) -
 
 
 def start_push_inbox(app: FastAPI, stop: asyncio.Event) -> asyncio.Task[None]:
+    """WebSub pushes are stored by this process's workers, beside the scheduler."""
     from tagwire.websub.push import PushInbox
 
-    """WebSub pushes are stored by this process's workers, beside the scheduler."""
     inbox = PushInbox(app.state.settings, app.state.engine)
     app.state.push_inbox = inbox
     return asyncio.create_task(inbox.run(stop))

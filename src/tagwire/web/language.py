@@ -1,4 +1,5 @@
-"""The reader's language for one request, and the headers that say which it was.
+"""The reader's language for one request (chosen by ``web.layers.ReaderLanguage``), and the
+headers that say which it was.
 
 The switch ``?hl=fr`` wins and is remembered in a cookie; then the cookie; then the
 browser's Accept-Language (q-values honoured); then English. Anything unknown or malformed
@@ -8,10 +9,10 @@ are programs, and one URL gives one body."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 
 from babel.core import negotiate_locale
-from fastapi import Request, Response
+from fastapi import Response
+from starlette.datastructures import MutableHeaders
 
 from tagwire.web import i18n
 
@@ -23,34 +24,14 @@ MAX_RANGES = 20  # a longer Accept-Language is read only this far
 _QUALITY = re.compile(r"\s*q\s*=\s*(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)\s*", re.IGNORECASE)
 
 
-async def reader_language(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Middleware: set the page language for this request and mark the page with it."""
-    if english_only(request.url.path):
-        i18n.use_locale(i18n.DEFAULT_LOCALE)
-        return await call_next(request)
-    switched = supported(request.query_params.get(SWITCH))
-    locale = (
-        switched
-        or supported(request.cookies.get(COOKIE))
-        or preferred_locale(request.headers.get("accept-language", ""))
-    )
-    i18n.use_locale(locale)
-    response = await call_next(request)
-    if switched:
-        response.set_cookie(
-            COOKIE,
-            switched,
-            max_age=COOKIE_SECONDS,
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-        )
-    if response.headers.get("content-type", "").startswith("text/html"):
-        response.headers["Content-Language"] = locale
-        add_vary(response, "Accept-Language", "Cookie")
-    return response
+def switch_cookie(locale: str, scheme: str) -> str:
+    """The ``Set-Cookie`` value that remembers the switch's choice for a year."""
+    response = Response()
+    response.set_cookie(
+        COOKIE, locale, max_age=COOKIE_SECONDS, httponly=True, samesite="lax",
+        secure=scheme == "https",
+    )  # fmt: skip
+    return response.headers["set-cookie"]
 
 
 def english_only(path: str) -> bool:
@@ -89,8 +70,8 @@ def parse_quality(parameters: str) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def add_vary(response: Response, *names: str) -> None:
-    present = [v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()]
+def add_vary(headers: MutableHeaders, *names: str) -> None:
+    present = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
     missing = [n for n in names if n.lower() not in {p.lower() for p in present}]
     if missing:
-        response.headers["Vary"] = ", ".join(present + missing)
+        headers["Vary"] = ", ".join(present + missing)
