@@ -8,15 +8,14 @@ holds neither memory nor a database connection for the whole archive.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, Select, and_, or_, select
 
-from tagwire.store.reads import Cursor, TagLink
-from tagwire.store.schema import article_tags, articles, feeds, outlets, tags
+from tagwire.store.reads import Cursor, TagLink, tag_links
+from tagwire.store.schema import article_tags, articles, feeds, outlets
 from tagwire.store.search import start_of
 
 BATCH = 500
@@ -129,21 +128,7 @@ def archive_batch(
 
 def archived(conn: Connection, rows: list) -> list[ArchivedArticle]:
     """The batch's rows with every tag of each article, the most salient first."""
-    links: dict[int, list[TagLink]] = defaultdict(list)
-    query = (
-        select(
-            article_tags.c.article_id,
-            article_tags.c.salience,
-            tags.c.label,
-            tags.c.slug,
-            tags.c.kind,
-        )
-        .join(tags, tags.c.id == article_tags.c.tag_id)
-        .where(article_tags.c.article_id.in_([r.id for r in rows]))
-        .order_by(article_tags.c.salience.desc(), tags.c.label)
-    )
-    for link in conn.execute(query) if rows else ():
-        links[link.article_id].append(TagLink(link.label, link.slug, link.kind, link.salience))
+    links = tag_links(conn, [r.id for r in rows])
     return [
         ArchivedArticle(
             id=r.id,

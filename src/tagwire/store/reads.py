@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, Exists, Row, Select, and_, case, func, or_, select
+from sqlalchemy import Connection, Engine, Exists, Row, Select, and_, case, func, or_, select
 
 from tagwire.enrich.names import fold, slugify
 from tagwire.store.schema import (
@@ -567,8 +567,8 @@ def articles_page(engine, query, order, cursor: Cursor | None, limit: int) -> Pa
     return Page(views, next_cursor)
 
 
-def _views(conn, rows) -> list[ArticleView]:
-    ids = [r.id for r in rows]
+def tag_links(conn: Connection, ids: list[int]) -> dict[int, list[TagLink]]:
+    """Every tag of each of the articles ``ids``, the most salient first."""
     links: dict[int, list[TagLink]] = defaultdict(list)
     if ids:
         query = (
@@ -585,6 +585,11 @@ def _views(conn, rows) -> list[ArticleView]:
         )
         for r in conn.execute(query):
             links[r.article_id].append(TagLink(r.label, r.slug, r.kind, r.salience))
+    return links
+
+
+def _views(conn, rows) -> list[ArticleView]:
+    links = tag_links(conn, [r.id for r in rows])
     coverage = _coverage(conn, sorted({r.story_id for r in rows if r.story_id is not None}))
     return [
         ArticleView(
