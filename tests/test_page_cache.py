@@ -10,9 +10,9 @@ from tagwire.store.articles import save_article
 from tagwire.store.curation import rename_tag
 from tagwire.web import create_app
 from tagwire.web.access import SESSION_COOKIE, feed_key
-from tagwire.web.cache import PageCache
+from tagwire.web.cache import PageCache, tag_slug
 
-from .factories import draft, feed, fill
+from .factories import draft, feed, fill, tag
 
 
 @pytest.fixture
@@ -125,3 +125,21 @@ def test_pages_behind_a_login_stay_private(settings, engine):
     feed = client.get(f"/tags/azawad.atom?key={feed_key(locked)}")
     assert feed.status_code == 200
     assert feed.headers["cache-control"] == "private, no-cache"
+
+
+def test_a_tag_page_outlives_articles_on_other_tags(client, engine):
+    feed_id = fill(engine, 2)
+    client.get("/")
+    cache = page_cache(client)
+    client.get("/tags/azawad.atom")
+    other = (tag("Senegal", "senegal"),)
+    save_article(engine, draft(feed_id, 7, title="Dakar votes", tags=other))
+    assert "Dakar votes" not in client.get("/tags/azawad.atom").text and cache.hits == 1
+    save_article(engine, draft(feed_id, 8, title="Kidal again"))  # tagged #Azawad
+    assert "Kidal again" in client.get("/tags/azawad.atom").text
+
+
+def test_the_tag_of_a_path():
+    assert tag_slug("/tags/azawad") == tag_slug("/tags/azawad.rss") == "azawad"
+    assert tag_slug("/tags/st.louis") == "st.louis"
+    assert tag_slug("/tags/azawad/export.jsonl") is None and tag_slug("/") is None

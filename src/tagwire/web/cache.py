@@ -5,10 +5,12 @@ rendered once per change, not a hundred times.
 again (home, tags, stories, articles, outlets and their feed variants). A kept response
 is served while the store's version is the one it was rendered at, for at most ``max_age``
 seconds (relative dates like "4 minutes ago" move on, and so does what
-changes no version: a feed's health, an article tagged again). The version is the newest
-article and the newest tag change (merges, renames, blocks), read on each request (two
-index look-ups): a page is never older than the last article stored. A response carries an
-``ETag``; a reader that sends it back in ``If-None-Match`` gets a 304.
+changes no version: a feed's health, an article tagged again). The version is read on each
+request, by index: for a tag's page and feeds, the tag's article count and the newest tag
+change (merges, renames, blocks), so that a busy installation storing an article a second
+keeps the pages of the tags those articles do not concern; for every other page, the
+newest article and the newest tag change. A response carries an ``ETag``; a reader that
+sends it back in ``If-None-Match`` gets a 304.
 
 Not kept: anything but GET and HEAD, search, exports and the API (rate-limited per client,
 which a kept page would go around), the admin's pages (a logged-in session sees its own CSRF
@@ -26,9 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import Engine, func, select
+from sqlalchemy import ColumnElement, Engine, func, select
 
-from tagwire.store.schema import articles, tag_changes
+from tagwire.store.schema import articles, tag_changes, tags
 from tagwire.web.access import SESSION_COOKIE
 from tagwire.web.i18n import current_locale
 
@@ -40,6 +42,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 KEPT_PREFIXES = ("/tags/", "/stories/", "/articles/", "/outlets/")
 KEPT_PAGES = frozenset({"/", "/outlets"})
+FEED_FORMATS = frozenset({"atom", "rss", "json"})
 UNKEPT_SUFFIXES = (".jsonl",)  # a tag's whole archive: rate-limited, and big
 MAX_BODY = 2_000_000
 MAX_BYTES = 64_000_000  # all kept bodies together, per process
@@ -81,7 +84,7 @@ class PageCache:
             await self.app(scope, receive, send)
             return
         key = self._key(scope)
-        version = await to_thread.run_sync(self._read_version)
+        version = await to_thread.run_sync(self._read_version, tag_slug(scope["path"]))
         kept = self._get(key, version)
         if kept is not None:
             self.hits += 1
@@ -119,11 +122,15 @@ class PageCache:
             current_locale().encode(),
         )
 
-    def _read_version(self) -> tuple[int, int]:
-        newest = select(
-            select(func.max(articles.c.id)).scalar_subquery(),
-            select(func.max(tag_changes.c.id)).scalar_subquery(),
-        )
+    def _read_version(self, slug: str | None) -> tuple[int, int]:
+        """What a kept page must have been rendered at to be served (module docstring)."""
+        changed: ColumnElement[Any]
+        if slug is None:
+            changed = select(func.max(articles.c.id)).scalar_subquery()
+        else:  # -1: no such tag (yet)
+            count = select(tags.c.article_count).where(tags.c.slug == slug).scalar_subquery()
+            changed = func.coalesce(count, -1)
+        newest = select(changed, select(func.max(tag_changes.c.id)).scalar_subquery())
         with self.engine.connect() as conn:
             row = conn.execute(newest).one()
         return (row[0] or 0, row[1] or 0)
@@ -209,6 +216,17 @@ class PageCache:
         kept = Kept(version, time.monotonic(), start["status"], headers, body, etag)
         self._put(key, kept)
         await self._replay(scope, kept, send)
+
+
+def tag_slug(path: str) -> str | None:
+    """The tag of ``/tags/{slug}`` and its feeds (``.atom`` ...), else None."""
+    if not path.startswith("/tags/"):
+        return None
+    name = path.removeprefix("/tags/")
+    if "/" in name:
+        return None
+    slug, _, fmt = name.rpartition(".")
+    return slug if fmt in FEED_FORMATS else name
 
 
 def _keepable(start: Message) -> bool:
