@@ -286,6 +286,13 @@ def test_highlight_folds_accents_and_starts_near_the_match():
     assert "<mark>élection</mark> <mark>in</mark> <mark>Mali</mark>" in html
 
 
+def test_highlight_keeps_its_place_where_folding_changes_lengths():
+    text = "Die Straße nach Gao: die STRASSE ist gesperrt, Malian- und Mali-Truppen"
+    html = str(highlighted_excerpt(text, parse_query("strasse mali"), 200))
+    assert html.count("<mark>") == 3 and "<mark>Straße</mark>" in html
+    assert "<mark>STRASSE</mark>" in html and "<mark>Mali</mark>-Truppen" in html
+
+
 # --- the page ------------------------------------------------------------------------------
 
 

@@ -22,20 +22,34 @@ def highlighted_excerpt(text: str, query: SearchQuery, chars: int) -> Markup:
     with every searched word (case and accents aside) wrapped in ``<mark>``."""
     wanted = {fold(word) for word in query.words()}
     text = " ".join(text.split())
-    words = [m for m in _WORD.finditer(text) if fold(m.group()) in wanted]
-    start = excerpt_start(text, words[0].start() if words else 0)
+    words = matches(text, wanted)
+    start = excerpt_start(text, words[0][0] if words else 0)
     end = len(text) if len(text) - start <= chars else text.rfind(" ", start, start + chars)
     end = end if end > start else min(len(text), start + chars)
     pieces = [Markup("… ") if start else Markup("")]
     position = start
-    for match in words:
-        if match.start() < start or match.end() > end:
+    for first, last in words:
+        if first < start or last > end:
             continue
-        pieces += [escape(text[position : match.start()]), mark(match.group())]
-        position = match.end()
+        pieces += [escape(text[position:first]), mark(text[first:last])]
+        position = last
     pieces.append(escape(text[position:end]))
     pieces.append(Markup(" …") if end < len(text) else Markup(""))
     return Markup("").join(pieces)
+
+
+def matches(text: str, wanted: set[str]) -> list[tuple[int, int]]:
+    """Where the words of ``text`` that fold to one of ``wanted`` are. The whole text is
+    folded once and searched by one expression; where folding changes a length ("ß" is
+    "ss"), the positions would not carry over, so each word is folded alone instead."""
+    if not wanted:
+        return []
+    folded = fold(text)
+    if len(folded) != len(text):
+        return [m.span() for m in _WORD.finditer(text) if fold(m.group()) in wanted]
+    alternatives = "|".join(re.escape(word) for word in sorted(wanted, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
+    return [m.span() for m in pattern.finditer(folded)]
 
 
 def excerpt_start(text: str, first_match: int) -> int:
