@@ -20,6 +20,7 @@ token), responses that set cookies, errors.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -43,6 +44,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 KEPT_PREFIXES = ("/tags/", "/stories/", "/articles/", "/outlets/")
 KEPT_PAGES = frozenset({"/", "/outlets"})
 FEED_FORMATS = frozenset({"atom", "rss", "json"})
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 UNKEPT_SUFFIXES = (".jsonl",)  # a tag's whole archive: rate-limited, and big
 MAX_BODY = 2_000_000
 MAX_BYTES = 64_000_000  # all kept bodies together, per process
@@ -100,8 +102,8 @@ class PageCache:
         path: str = scope["path"]
         if path not in KEPT_PAGES and not path.startswith(KEPT_PREFIXES):
             return False
-        if path.endswith(UNKEPT_SUFFIXES):
-            return False
+        if path.endswith(UNKEPT_SUFFIXES) or CONTROL.search(path):
+            return False  # a control character is no page (and PostgreSQL refuses NUL)
         session = SESSION_COOKIE.encode()
         for name, value in scope["headers"]:  # every Cookie header: a browser may send several
             if name == b"authorization" or (name == b"cookie" and session in value):
