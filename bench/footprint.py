@@ -24,7 +24,6 @@ import json
 import os
 import platform
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from load import free_port, stop  # bench/load.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -106,14 +106,6 @@ def ingest(db: str, env: dict[str, str]) -> dict[str, object]:
     }
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def serve(db: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str, float]:
     """``tagwire serve --no-workers`` and the seconds until it answered its first page."""
     port = free_port()
@@ -131,16 +123,6 @@ def serve(db: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str, f
         time.sleep(0.02)
     stop(process)
     raise SystemExit("tagwire serve did not answer within 60 s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def web(db: str, env: dict[str, str], starts: int) -> dict[str, object]:
