@@ -19,20 +19,19 @@ from sqlalchemy import Engine
 from tagwire.feeds.opml import OpmlFeed, write_opml
 from tagwire.store import reads
 from tagwire.store.exports import subscribed_feeds, tag_archive
-from tagwire.store.reads import ArticleView, TagInfo
+from tagwire.store.reads import TagInfo
 from tagwire.web import urls
 from tagwire.web.access import feed_key
-from tagwire.web.feeds_out import archive_line, atom_feed, rss_feed
+from tagwire.web.feeds_out import archive_line
 from tagwire.web.ratelimit import limit_search
 from tagwire.web.sanitise import outbound_url, redact_url
 from tagwire.web.views import (
-    ATOM_TYPE,
     Filters,
     Redirect,
     SearchText,
     Slug,
-    absolute,
     engine_of,
+    list_feed,
     outlet_page_data,
     outlet_title,
     search_page_data,
@@ -43,7 +42,6 @@ from tagwire.web.views import (
 )
 
 router = APIRouter()
-RSS_TYPE = "application/rss+xml; charset=utf-8"
 OPML_TYPE = "text/x-opml; charset=utf-8"
 JSON_LINES_TYPE = "application/x-ndjson"
 
@@ -51,58 +49,46 @@ JSON_LINES_TYPE = "application/x-ndjson"
 @router.get("/tags/{slug}.rss", include_in_schema=False)
 def tag_rss(request: Request, slug: Slug, filters: Filters, cursor: str | None = None) -> Response:
     data = tag_page_data(request, slug, cursor, "rss", filters)
-    key = feed_key(settings_of(request))
-    body = rss_feed(
+    key, tag = feed_key(settings_of(request)), data.tag.slug
+    return list_feed(
+        request,
+        "rss",
         tag_title(data.tag, filters),
-        absolute(request, urls.tag_url(data.tag.slug, filters=filters)),
-        absolute(request, urls.tag_url(data.tag.slug, "rss", key=key, filters=filters)),
-        with_own_urls(request, data.page.articles),
+        urls.tag_url(tag, filters=filters),
+        urls.tag_url(tag, "rss", key=key, filters=filters),
+        data.page.articles,
     )
-    return Response(body, media_type=RSS_TYPE)
 
 
 @router.get("/outlets/{slug}.rss", include_in_schema=False)
 def outlet_rss(request: Request, slug: Slug, cursor: str | None = None) -> Response:
     data = outlet_page_data(request, slug, cursor, details=False)
-    key = feed_key(settings_of(request))
-    body = rss_feed(
+    key, outlet = feed_key(settings_of(request)), data.outlet.slug
+    return list_feed(
+        request,
+        "rss",
         outlet_title(data.outlet),
-        absolute(request, urls.outlet_url(data.outlet.slug)),
-        absolute(request, urls.outlet_url(data.outlet.slug, "rss", key=key)),
-        with_own_urls(request, data.page.articles),
+        urls.outlet_url(outlet),
+        urls.outlet_url(outlet, "rss", key=key),
+        data.page.articles,
     )
-    return Response(body, media_type=RSS_TYPE)
 
 
 @router.get("/search.rss", include_in_schema=False, dependencies=[Depends(limit_search)])
 def search_rss(request: Request, q: SearchText = "", cursor: str | None = None) -> Response:
-    _, page = search_page_data(request, q, cursor)
-    key = feed_key(settings_of(request))
-    body = rss_feed(
-        search_title(q),
-        absolute(request, urls.search_url(q)),
-        absolute(request, urls.search_url(q, "rss", key=key)),
-        with_own_urls(request, page.articles),
-    )
-    return Response(body, media_type=RSS_TYPE)
+    return search_feed(request, "rss", q, cursor)
 
 
 @router.get("/search.atom", include_in_schema=False, dependencies=[Depends(limit_search)])
 def search_atom(request: Request, q: SearchText = "", cursor: str | None = None) -> Response:
+    return search_feed(request, "atom", q, cursor)
+
+
+def search_feed(request: Request, fmt: str, q: str, cursor: str | None) -> Response:
     _, page = search_page_data(request, q, cursor)
     key = feed_key(settings_of(request))
-    body = atom_feed(
-        search_title(q),
-        absolute(request, urls.search_url(q)),
-        absolute(request, urls.search_url(q, "atom", key=key)),
-        with_own_urls(request, page.articles),
-    )
-    return Response(body, media_type=ATOM_TYPE)
-
-
-def with_own_urls(request: Request, articles: list[ArticleView]) -> list[tuple[str, ArticleView]]:
-    """Each article with the URL of its page here, which feeds give as its id."""
-    return [(absolute(request, urls.article_url(a.id)), a) for a in articles]
+    feed_path = urls.search_url(q, fmt, key=key)
+    return list_feed(request, fmt, search_title(q), urls.search_url(q), feed_path, page.articles)
 
 
 @router.get("/subscriptions.opml", include_in_schema=False)

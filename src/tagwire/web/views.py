@@ -13,14 +13,14 @@ from tagwire.search.query import SearchQuery, parse_query
 from tagwire.settings import Settings
 from tagwire.store import outlet_reads, reads
 from tagwire.store.feeds import list_feeds
-from tagwire.store.reads import MAX_ID, Cursor, Page, TagInfo, TagPage
+from tagwire.store.reads import MAX_ID, ArticleView, Cursor, Page, TagInfo, TagPage
 from tagwire.store.search import search_articles
 from tagwire.store.tag_filters import TagFilters
 from tagwire.store.tag_stats import tag_coverage, tag_daily_counts
 from tagwire.web import i18n, urls
 from tagwire.web.access import feed_key
 from tagwire.web.chart import day_chart
-from tagwire.web.feeds_out import atom_feed, json_feed
+from tagwire.web.feeds_out import atom_feed, json_feed, rss_feed
 from tagwire.web.i18n import gettext
 from tagwire.web.ratelimit import limit_search
 from tagwire.web.sanitise import redacted_feed
@@ -28,6 +28,7 @@ from tagwire.web.tag_filters import parse_tag_filters
 
 router = APIRouter()
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
+RSS_TYPE = "application/rss+xml; charset=utf-8"
 JSON_FEED_TYPE = "application/feed+json"
 ArticleId = Path(ge=1, lt=MAX_ID)
 StoryId = Path(ge=1, lt=MAX_ID)
@@ -86,14 +87,15 @@ def tag_json(request: Request, slug: Slug, filters: Filters, cursor: str | None 
 @router.get("/tags/{slug}.atom", include_in_schema=False)
 def tag_atom(request: Request, slug: Slug, filters: Filters, cursor: str | None = None) -> Response:
     data = tag_page_data(request, slug, cursor, "atom", filters)
-    key = feed_key(settings_of(request))
-    body = atom_feed(
+    key, tag = feed_key(settings_of(request)), data.tag.slug
+    return list_feed(
+        request,
+        "atom",
         tag_title(data.tag, filters),
-        absolute(request, urls.tag_url(data.tag.slug, filters=filters)),
-        absolute(request, urls.tag_url(data.tag.slug, "atom", key=key, filters=filters)),
-        [(absolute(request, urls.article_url(a.id)), a) for a in data.page.articles],
+        urls.tag_url(tag, filters=filters),
+        urls.tag_url(tag, "atom", key=key, filters=filters),
+        data.page.articles,
     )
-    return Response(body, media_type=ATOM_TYPE)
 
 
 @router.get("/tags/{slug}", include_in_schema=False)
@@ -284,14 +286,15 @@ def outlet_json(request: Request, slug: Slug, cursor: str | None = None) -> Resp
 @router.get("/outlets/{slug}.atom", include_in_schema=False)
 def outlet_atom(request: Request, slug: Slug, cursor: str | None = None) -> Response:
     data = outlet_page_data(request, slug, cursor, details=False)
-    key = feed_key(settings_of(request))
-    body = atom_feed(
+    key, outlet = feed_key(settings_of(request)), data.outlet.slug
+    return list_feed(
+        request,
+        "atom",
         outlet_title(data.outlet),
-        absolute(request, urls.outlet_url(data.outlet.slug)),
-        absolute(request, urls.outlet_url(data.outlet.slug, "atom", key=key)),
-        [(absolute(request, urls.article_url(a.id)), a) for a in data.page.articles],
+        urls.outlet_url(outlet),
+        urls.outlet_url(outlet, "atom", key=key),
+        data.page.articles,
     )
-    return Response(body, media_type=ATOM_TYPE)
 
 
 @router.get("/outlets/{slug}", include_in_schema=False)
@@ -329,3 +332,22 @@ def outlet_page_data(
 
 def outlet_title(outlet: outlet_reads.OutletInfo) -> str:
     return gettext("Latest news from %(outlet)s") % {"outlet": outlet.name}
+
+
+FEED_WRITERS = {"atom": (atom_feed, ATOM_TYPE), "rss": (rss_feed, RSS_TYPE)}
+
+
+def list_feed(
+    request: Request,
+    fmt: str,
+    title: str,
+    page_path: str,
+    feed_path: str,
+    articles: list[ArticleView],
+) -> Response:
+    """A list of articles as an Atom or RSS feed: the page it mirrors, its own URL, and each
+    article with the URL of its page here (the entry's id)."""
+    write, media_type = FEED_WRITERS[fmt]
+    own = [(absolute(request, urls.article_url(a.id)), a) for a in articles]
+    body = write(title, absolute(request, page_path), absolute(request, feed_path), own)
+    return Response(body, media_type=media_type)
