@@ -21,6 +21,7 @@ from tagwire.enrich.stories import (
     StoryIndex,
     choose_story,
     normalised,
+    particulars,
     story_features,
     story_similarity,
     story_title,
@@ -204,6 +205,19 @@ def test_a_story_of_several_articles_is_judged_on_its_centroid():
     article = region_features({**names, **{f"event{n}": 0.5 for n in range(SMALL_STORY)}}, "new")
     assert story_similarity(article, members[: SMALL_STORY - 1]) == 0
     assert story_similarity(article, members) >= STORY_THRESHOLD
+
+
+def test_people_and_numbers_are_particulars_places_and_years_are_not():
+    strike = features_of(
+        (
+            "Desert Post",
+            "Arlit miners strike in 2025",
+            "Union leader Moussa Idrissa said 1,200 miners at Arlit joined the strike in 2025.",
+            [tag("Arlit", 1.0), tag("Moussa Idrissa", 0.8, "person")],
+        )
+    )
+    assert {"moussa", "idrissa", "1,200"} <= particulars(strike)
+    assert not {"arlit", "2025", "miners"} & particulars(strike)
 
 
 def test_articles_outside_the_window_start_a_new_story():

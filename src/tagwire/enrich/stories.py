@@ -11,7 +11,8 @@ reaches ``STORY_THRESHOLD``, else it starts a story. Nothing is ever re-clustere
 A story of a few articles is its members' own vocabulary, where the names of a region's
 places and organisations weigh most (a stream about one region names Kidal and Mali in
 every story): the article joins it only when a member shares enough words with it besides
-those names (``MIN_CONTENT``) or the story has the article's other names (its people).
+those names (``MIN_CONTENT``) or the story has the article's people and numbers (a toll, a
+sum, an age: ``PARTICULARS_SHARE``).
 From ``SMALL_STORY`` members on, the centroid speaks for the event.
 
 The parameters were chosen on the train and dev topics of ECB+ and on the demo sample
@@ -57,12 +58,13 @@ NUMBER_ZIPF = 3.0
 NAME_KINDS = frozenset({"place", "organisation", "group"})
 MIN_CONTENT = 0.22
 SMALL_STORY = 4  # stories with fewer members within the window must pass MIN_CONTENT...
-PEOPLE_SHARE = 0.1  # ...or the article's other names' part of the centroid cosine
+PARTICULARS_SHARE = 0.05  # ...or its people and numbers' part of the centroid cosine
 CANDIDATE_STORIES = 20  # as the store fetches them (``store.stories``)
 FEATURES_VERSION = 2
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*")
 _DIGITS = re.compile(r"\d")
+_YEAR = re.compile(r"(?:19|20)\d\d$")
 # "Mali's" is "Mali", French "l'Azawad" is "Azawad": the name, as the tags spell it.
 _CLITICS = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)'|'s$")
 
@@ -236,20 +238,28 @@ def region_gate(
     """Whether a small story shares more than a region's names with the article: a member
     at ``MIN_CONTENT`` of cosine with it on the words other than the names of places and
     organisations (an English and a French report share the numbers and the people), or
-    the article's people's names carrying ``PEOPLE_SHARE`` of its cosine with the story."""
+    ``particulars`` of the article that are particulars of a member too (a tagger may take
+    a village for a person in one article: the other must agree) carrying
+    ``PARTICULARS_SHARE`` of its cosine with the story."""
     if max(content_similarity(article, m) for m in recent) >= MIN_CONTENT:
         return True
-    people = people_words(article)
-    # The people's terms alone: their part of the article's cosine with the centroid.
-    return cosine(tuple(tw for tw in article.terms if tw[0] in people), middle) >= PEOPLE_SHARE
+    theirs = set().union(*(particulars(m) for m in recent))
+    shared = particulars(article) & theirs
+    # Those terms alone: their part of the article's cosine with the centroid.
+    return cosine(tuple(tw for tw in article.terms if tw[0] in shared), middle) >= PARTICULARS_SHARE
 
 
-def people_words(article: StoryFeatures) -> set[str]:
-    """The article's terms that are words of its tags other than places and organisations
-    (people, works, events): names a whole region's news does not share."""
+def particulars(article: StoryFeatures) -> set[str]:
+    """The article's terms that a whole region's news does not share: the words of its
+    tags other than places and organisations (people, works, events) and its numbers
+    other than years."""
     words = {word for slug, _ in article.tags for word in slug.split("-") if len(word) > 1}
     named = {article.terms[n][0] for n in article.named}
-    return {term for term, _ in article.terms if term in words and term not in named}
+    return {
+        term
+        for term, _ in article.terms
+        if (term in words and term not in named) or (_DIGITS.match(term) and not _YEAR.match(term))
+    }
 
 
 def content_similarity(article: StoryFeatures, member: StoryFeatures) -> float:
