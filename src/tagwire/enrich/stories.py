@@ -220,16 +220,20 @@ def story_similarity(article: StoryFeatures, members: Sequence[StoryFeatures]) -
     it: the cosine of its terms with their centroid, scaled down when the article's tags
     or its key terms are new to the story. Two events of one kind (two boxing title
     defences of one champion) share most words, but not the opponent's name, the venue,
-    the round. A small story must also pass ``region_gate``."""
+    the round. A small story must also pass ``region_gate``. A cosine below
+    ``STORY_THRESHOLD`` is returned as it is: the rest could only lower it."""
     recent = [m for m in members if abs(m.published_at - article.published_at) <= STORY_WINDOW]
     if not recent:
         return 0.0
     middle = centroid(m.terms for m in recent)
+    score = cosine(article.terms, middle)
+    if score < STORY_THRESHOLD:
+        return score
     if len(recent) < SMALL_STORY and not region_gate(article, recent, middle):
         return 0.0
     tags = coverage(article.tags, {slug for m in recent for slug, _ in m.tags})
     key_terms = coverage(article.terms[:KEY_TERMS], middle.keys())
-    return cosine(article.terms, middle) * gate(tags, TAG_WEIGHT) * gate(key_terms, KEY_TERM_WEIGHT)
+    return score * gate(tags, TAG_WEIGHT) * gate(key_terms, KEY_TERM_WEIGHT)
 
 
 def region_gate(
