@@ -13,12 +13,17 @@ from click.testing import CliRunner
 
 from tagwire.enrich.duplicates import band_keys, is_duplicate, similarity, text_signature
 from tagwire.enrich.stories import (
+    SMALL_STORY,
+    STORY_THRESHOLD,
     STORY_WINDOW,
     StoryCandidate,
     StoryFeatures,
     StoryIndex,
     choose_story,
+    normalised,
+    particulars,
     story_features,
+    story_similarity,
     story_title,
 )
 from tagwire.evaluate.cli import eval_group
@@ -177,6 +182,42 @@ def test_events_in_one_region_stay_apart_and_languages_meet():
     strike = index.add(3, features_of(english, hours=24))
     assert len({*events, strike}) == 4
     assert index.add(4, features_of(french, hours=26, language="fr")) == strike
+
+
+def region_features(weights: dict[str, float], outlet: str) -> StoryFeatures:
+    """Features whose first two terms are the names of the region's place tags."""
+    return StoryFeatures(
+        normalised(weights.items()), normalised([("kidal", 1.0)]), MONDAY, outlet, (0, 1)
+    )
+
+
+def test_a_story_of_several_articles_is_judged_on_its_centroid():
+    # Each member shares the region's names and one word with the article: too little for
+    # a story of a few articles, where the names could be all they share, but together
+    # the members hold every word of it.
+    names = {"kidal": 1.0, "azawad": 1.0}
+    members = [
+        region_features(
+            {**names, f"event{n}": 1.0, **{f"own{n}{k}": 1.0 for k in range(5)}}, f"outlet {n}"
+        )
+        for n in range(SMALL_STORY)
+    ]
+    article = region_features({**names, **{f"event{n}": 0.5 for n in range(SMALL_STORY)}}, "new")
+    assert story_similarity(article, members[: SMALL_STORY - 1]) == 0
+    assert story_similarity(article, members) >= STORY_THRESHOLD
+
+
+def test_people_and_numbers_are_particulars_places_and_years_are_not():
+    strike = features_of(
+        (
+            "Desert Post",
+            "Arlit miners strike in 2025",
+            "Union leader Moussa Idrissa said 1,200 miners at Arlit joined the strike in 2025.",
+            [tag("Arlit", 1.0), tag("Moussa Idrissa", 0.8, "person")],
+        )
+    )
+    assert {"moussa", "idrissa", "1,200"} <= particulars(strike)
+    assert not {"arlit", "2025", "miners"} & particulars(strike)
 
 
 def test_articles_outside_the_window_start_a_new_story():
