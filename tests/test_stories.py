@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from tagwire.enrich.duplicates import band_keys, is_duplicate, similarity, text_signature
 from tagwire.enrich.stories import (
+    EVENT_NAME_ARTICLES,
     SMALL_STORY,
     STORY_THRESHOLD,
     STORY_WINDOW,
@@ -20,6 +21,7 @@ from tagwire.enrich.stories import (
     StoryFeatures,
     StoryIndex,
     choose_story,
+    event_names,
     normalised,
     particulars,
     story_features,
@@ -205,6 +207,29 @@ def test_a_story_of_several_articles_is_judged_on_its_centroid():
     article = region_features({**names, **{f"event{n}": 0.5 for n in range(SMALL_STORY)}}, "new")
     assert story_similarity(article, members[: SMALL_STORY - 1]) == 0
     assert story_similarity(article, members) >= STORY_THRESHOLD
+
+
+def test_a_name_crowded_into_one_story_is_the_events_not_the_regions():
+    def stories(sizes: list[int]) -> list[StoryCandidate]:
+        return [
+            StoryCandidate(n, tuple(region_features({"kidal": 1.0}, "x") for _ in range(size)))
+            for n, size in enumerate(sizes)
+        ]
+
+    article = region_features({"kidal": 1.0, "azawad": 1.0}, "new")
+    assert event_names(article, stories([EVENT_NAME_ARTICLES])) == {"kidal"}
+    assert event_names(article, stories([1] * EVENT_NAME_ARTICLES)) == set()
+    assert event_names(article, stories([EVENT_NAME_ARTICLES - 1])) == set()
+    # Two members sharing the names and one word each with the article: too little for a
+    # region's names, enough for the event's.
+    members = [
+        region_features({"kidal": 1.0, "azawad": 1.0, f"event{n}": 1.0}, f"outlet {n}")
+        for n in range(2)
+    ]
+    own = {f"own{k}": 1.0 for k in range(4)}
+    article = region_features({"kidal": 1.0, "azawad": 1.0, "event0": 0.3, **own}, "new")
+    assert story_similarity(article, members) == 0
+    assert story_similarity(article, members, lambda: {"kidal", "azawad"}) >= STORY_THRESHOLD
 
 
 def test_people_and_numbers_are_particulars_places_and_years_are_not():

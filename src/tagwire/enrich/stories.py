@@ -15,6 +15,13 @@ those names (``MIN_CONTENT``) or the story has the article's people and numbers 
 sum, an age: ``PARTICULARS_SHARE``).
 From ``SMALL_STORY`` members on, the centroid speaks for the event.
 
+Whether a place or an organisation names a region or the event is read from the recent
+stream, as the candidate stories show it (``event_names``): a name whose recent articles
+crowd into few stories (a company in every report of its takeover) is the event's and
+counts as content; one spread over many stories of an article or two (Kidal in a stream
+about northern Mali) stays a region's. A name seen in a few articles only stays a
+region's: the stream does not know yet.
+
 The parameters were chosen on the train and dev topics of ECB+ and on the demo sample
 (English and French reports about the Sahel) with ``tagwire eval stories``, never on
 ECB+ test.
@@ -31,11 +38,11 @@ import json
 import math
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, partial
 
 from wordfreq import available_languages, get_frequency_dict
 
@@ -59,6 +66,10 @@ NAME_KINDS = frozenset({"place", "organisation", "group"})
 MIN_CONTENT = 0.22
 SMALL_STORY = 4  # stories with fewer members within the window must pass MIN_CONTENT...
 PARTICULARS_SHARE = 0.05  # ...or its people and numbers' part of the centroid cosine
+# A name of ``NAME_KINDS`` is the event's (content, not a region's) when the candidate
+# stories hold at least this many recent articles carrying it...
+EVENT_NAME_ARTICLES = 5
+EVENT_NAME_CROWDING = 2.5  # ...and this many of them per story carrying it, on average
 CANDIDATE_STORIES = 20  # as the store fetches them (``store.stories``)
 FEATURES_VERSION = 2
 
@@ -208,28 +219,67 @@ def as_utc(moment: datetime) -> datetime:
 def choose_story(article: StoryFeatures, candidates: Sequence[StoryCandidate]) -> int | None:
     """The story the article belongs to, or ``None`` when it starts a new one."""
     best_id, best_score = None, STORY_THRESHOLD
+    # Counted once, and only when a small story comes to the region gate: most never do.
+    event_words = cache(partial(event_names, article, candidates))
     for candidate in candidates:
-        score = story_similarity(article, candidate.members)
+        score = story_similarity(article, candidate.members, event_words)
         if score >= best_score:
             best_id, best_score = candidate.story_id, score
     return best_id
 
 
-def story_similarity(article: StoryFeatures, members: Sequence[StoryFeatures]) -> float:
+def event_names(article: StoryFeatures, candidates: Sequence[StoryCandidate]) -> frozenset[str]:
+    """The words of the article's tags that name the event rather than a region: carried
+    by ``EVENT_NAME_ARTICLES`` or more recent articles of the candidate stories (the
+    recent stories sharing the article's keys, as the store finds them), at least
+    ``EVENT_NAME_CROWDING`` to each story carrying them. Counted online, over the
+    articles seen so far."""
+    own = set(article.tag_slugs)
+    carried: dict[str, int] = defaultdict(int)
+    stories: dict[str, int] = defaultdict(int)
+    for candidate in candidates:
+        held = Counter(
+            slug
+            for member in candidate.members
+            if within_window(article, member)
+            for slug, _ in member.tags
+            if slug in own
+        )
+        for slug, count in held.items():
+            carried[slug] += count
+            stories[slug] += 1
+    crowded = (
+        slug
+        for slug, count in carried.items()
+        if count >= EVENT_NAME_ARTICLES and count >= EVENT_NAME_CROWDING * stories[slug]
+    )
+    return frozenset(folded(word) for slug in crowded for word in slug.split("-"))
+
+
+def within_window(article: StoryFeatures, other: StoryFeatures) -> bool:
+    return abs(other.published_at - article.published_at) <= STORY_WINDOW
+
+
+def story_similarity(
+    article: StoryFeatures,
+    members: Sequence[StoryFeatures],
+    event_words: Callable[[], Set[str]] = frozenset,
+) -> float:
     """How well the article fits the story's members published within ``STORY_WINDOW`` of
     it: the cosine of its terms with their centroid, scaled down when the article's tags
     or its key terms are new to the story. Two events of one kind (two boxing title
     defences of one champion) share most words, but not the opponent's name, the venue,
-    the round. A small story must also pass ``region_gate``. A cosine below
+    the round. A small story must also pass ``region_gate``, where the words
+    ``event_words()`` returns are not a region's names. A cosine below
     ``STORY_THRESHOLD`` is returned as it is: the rest could only lower it."""
-    recent = [m for m in members if abs(m.published_at - article.published_at) <= STORY_WINDOW]
+    recent = [m for m in members if within_window(article, m)]
     if not recent:
         return 0.0
     middle = centroid(m.terms for m in recent)
     score = cosine(article.terms, middle)
     if score < STORY_THRESHOLD:
         return score
-    if len(recent) < SMALL_STORY and not region_gate(article, recent, middle):
+    if len(recent) < SMALL_STORY and not region_gate(article, recent, middle, event_words()):
         return 0.0
     tags = coverage(article.tags, {slug for m in recent for slug, _ in m.tags})
     key_terms = coverage(article.terms[:KEY_TERMS], middle.keys())
@@ -237,7 +287,10 @@ def story_similarity(article: StoryFeatures, members: Sequence[StoryFeatures]) -
 
 
 def region_gate(
-    article: StoryFeatures, recent: Sequence[StoryFeatures], middle: Mapping[str, float]
+    article: StoryFeatures,
+    recent: Sequence[StoryFeatures],
+    middle: Mapping[str, float],
+    event_words: Set[str] = frozenset(),
 ) -> bool:
     """Whether a small story shares more than a region's names with the article: a member
     at ``MIN_CONTENT`` of cosine with it on the words other than the names of places and
@@ -245,7 +298,7 @@ def region_gate(
     ``particulars`` of the article that are particulars of a member too (a tagger may take
     a village for a person in one article: the other must agree) carrying
     ``PARTICULARS_SHARE`` of its cosine with the story."""
-    if max(content_similarity(article, m) for m in recent) >= MIN_CONTENT:
+    if max(content_similarity(article, m, event_words) for m in recent) >= MIN_CONTENT:
         return True
     theirs = set().union(*(particulars(m) for m in recent))
     shared = particulars(article) & theirs
@@ -266,12 +319,15 @@ def particulars(article: StoryFeatures) -> set[str]:
     }
 
 
-def content_similarity(article: StoryFeatures, member: StoryFeatures) -> float:
+def content_similarity(
+    article: StoryFeatures, member: StoryFeatures, event_words: Set[str] = frozenset()
+) -> float:
     """Term cosine of two articles on the terms other than the names of either's tags of
-    ``NAME_KINDS`` (both vectors renormalised without them)."""
+    ``NAME_KINDS`` that are not ``event_words`` (both vectors renormalised without them)."""
     other = dict(member.terms)
-    names = {article.terms[n][0] for n in article.named}
-    names.update(member.terms[n][0] for n in member.named)
+    named = [article.terms[n][0] for n in article.named]
+    named.extend(member.terms[n][0] for n in member.named)
+    names = {term for term in named if folded(term) not in event_words}
     content = sum(w * other[t] for t, w in article.terms if t in other and t not in names)
     if not content:
         return 0.0
@@ -352,7 +408,7 @@ class StoryIndex:
         for key in lookup_keys(features):
             for article_id in self.by_key.get(key, ()):
                 other, story_id = self.articles[article_id]
-                if abs(other.published_at - features.published_at) <= STORY_WINDOW:
+                if within_window(features, other):
                     shared[story_id] += 1
         ranked = sorted(shared, key=lambda sid: (-shared[sid], -sid))[:CANDIDATE_STORIES]
         return [
