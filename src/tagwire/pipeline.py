@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -62,7 +62,7 @@ def decide(entries: Iterable[FeedEntry], seen: dict[str, str]) -> list[FeedEntry
     return list(chosen.values())
 
 
-async def cancel_all(tasks: list[asyncio.Future[T]]) -> None:
+async def cancel_all(tasks: Sequence[asyncio.Future[T]]) -> None:
     """Cancel the tasks still running and wait for them all, their errors taken and
     dropped (the caller is already raising one of its own, or has had every result)."""
     for task in tasks:
