@@ -1,5 +1,6 @@
-"""The pure steps of a feed update (what changed, which date, when to check next), and the
-order in which an article page takes its host's turn and a page slot."""
+"""The pure steps of a feed update (what changed, which date, when to check next), the
+order in which an article page takes its host's turn and a page slot, and a feed's
+articles stored as they are built."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from tagwire.drafts import entry_hash, publication_date, strip_headline
+from tagwire.drafts import ArticleJob, entry_hash, publication_date, strip_headline
+from tagwire.errors import WorkerDied
 from tagwire.fetch import Fetcher
-from tagwire.models import FeedEntry
+from tagwire.models import FeedEntry, FeedState, ParsedFeed
 from tagwire.pipeline import Pipeline, decide
 from tagwire.settings import Settings
+from tagwire.store import articles as article_store
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 
@@ -79,3 +82,44 @@ def test_pages_waiting_for_a_busy_host_leave_the_page_slots_to_other_hosts():
     errors = [error or "" for _, error in asyncio.run(run())]
     assert len(errors) == 5
     assert not [e for e in errors if "timed out" in e or "robots" in e]
+
+
+def test_a_feeds_articles_are_stored_as_they_are_built_in_feed_order(monkeypatch):
+    """The first article is stored before the last one is built (the last one waits for
+    it), in feed order; an article whose worker died is left out of this update."""
+
+    class GatedBuilder:
+        def __init__(self) -> None:
+            self.first_stored = asyncio.Event()
+
+        async def draft(self, _tagger: object, job: ArticleJob) -> str:
+            if job.entry.guid == "last":
+                await self.first_stored.wait()
+            if job.entry.guid == "dies":
+                raise WorkerDied("a worker process died building it")
+            return job.entry.guid  # stands in for the draft
+
+        def close(self) -> None:
+            pass
+
+    builder = GatedBuilder()
+    stored: list[str] = []
+
+    def save_article(_engine: object, draft: str) -> tuple[int, bool]:
+        stored.append(draft)
+        builder.first_stored.set()
+        return len(stored), True
+
+    monkeypatch.setattr(article_store, "seen_entries", lambda *_args: {})
+    monkeypatch.setattr(article_store, "save_article", save_article)
+    feed = FeedState(1, "http://a.test/feed", 1, "A", etag=None, last_modified=None, error_count=0)
+    entries = tuple(FeedEntry(guid=g, url="", title=g) for g in ("first", "dies", "last"))
+    parsed = ParsedFeed(kind="rss", title="A", site_url=None, language="en", entries=entries)
+    pipeline = Pipeline(Settings(database_url="sqlite://"), None, None, None, builder)  # type: ignore[arg-type]
+
+    async def run() -> tuple[int, int]:
+        # Not a timing: storing after the whole feed was built never finished here.
+        return await asyncio.wait_for(pipeline.store_entries(feed, parsed), timeout=60)
+
+    assert asyncio.run(run()) == (2, 0)
+    assert stored == ["first", "last"]

@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 import trafilatura
 from lxml.html import HtmlElement
-from trafilatura.settings import Document
+from trafilatura.settings import Document, set_date_params
 
 from tagwire.errors import ExtractError
 from tagwire.feeds.limits import MAX_ID_BYTES, MAX_TEXT_CHARS, MAX_TITLE_CHARS, clip
@@ -44,6 +44,7 @@ def extract_page(body: bytes, *, url: str, content_type: str = "") -> ExtractedP
     if tree is None:
         raise ExtractError("page is not parseable HTML")
     meta = read_meta(tree, url)
+    published = parse_timestamp(meta.get("published"))
     try:
         doc = trafilatura.bare_extraction(
             tree,
@@ -53,6 +54,8 @@ def extract_page(body: bytes, *, url: str, content_type: str = "") -> ExtractedP
             include_comments=False,
             include_tables=True,
             deduplicate=False,
+            # The page's own date wins over trafilatura's: its search for one can be short.
+            date_extraction_params=set_date_params(extensive=False) if published else None,
         )
     except (ValueError, TypeError, AttributeError) as exc:  # trafilatura on broken trees
         raise ExtractError(f"extraction failed: {exc}") from exc
@@ -65,7 +68,7 @@ def extract_page(body: bytes, *, url: str, content_type: str = "") -> ExtractedP
         text=clip(text, MAX_TEXT_CHARS),
         title=clip(normalise_space(doc.title or ""), MAX_TITLE_CHARS) or None,
         author=doc.author or None,
-        published_at=parse_timestamp(meta.get("published")) or parse_timestamp(doc.date),
+        published_at=published or parse_timestamp(doc.date),
         sitename=meta.get("sitename") or doc.sitename or None,
         section=meta.get("section") or _first(doc.categories),
         tags=tuple(meta.get("tags", ())) or tuple(doc.tags or ()),

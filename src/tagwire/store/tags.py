@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,31 +29,39 @@ def link_tags(
     conn: Connection, article_id: int, published_at: datetime, scores: Iterable[TagScore]
 ) -> None:
     """Replace the article's tag links with ``scores``; keep tag counts right. A score whose
-    tag was renamed or merged goes to the tag it is now; a blocked tag is left out."""
+    tag was renamed or merged goes to the tag it is now; a blocked tag is left out.
+
+    The tags, their aliases and the links are read and written a statement for all the
+    scores rather than a few for each: saving an article is the fetching process's own
+    work, and four statements a tag were most of it."""
     previous = set(
         conn.execute(select(article_tags.c.tag_id).where(article_tags.c.article_id == article_id))
         .scalars()
         .all()
     )
     conn.execute(delete(article_tags).where(article_tags.c.article_id == article_id))
-    current: set[int] = set()
-    for score in scores:
-        if not storable(score):
-            continue
-        tag_id = tag_id_for(conn, score)
-        if tag_id is None or tag_id in current:
-            continue
-        current.add(tag_id)
+    kept = [score for score in scores if storable(score)]
+    ids = tag_ids_for(conn, kept)
+    current: dict[int, TagScore] = {}
+    for score in kept:
+        tag_id = ids[score.slug]
+        if tag_id is not None and tag_id not in current:
+            current[tag_id] = score
+    if current:
         conn.execute(
-            article_tags.insert().values(
-                article_id=article_id,
-                tag_id=tag_id,
-                salience=score.salience,
-                mentions=score.mentions,
-                published_at=published_at,
-            )
+            article_tags.insert(),
+            [
+                {
+                    "article_id": article_id,
+                    "tag_id": tag_id,
+                    "salience": score.salience,
+                    "mentions": score.mentions,
+                    "published_at": published_at,
+                }
+                for tag_id, score in current.items()
+            ],
         )
-    refresh_counts(conn, previous | current)
+    refresh_counts(conn, previous | set(current))
 
 
 def storable(score: TagScore) -> bool:
@@ -63,7 +72,34 @@ def storable(score: TagScore) -> bool:
 
 def tag_id_for(conn: Connection, score: TagScore) -> int | None:
     """The id of the score's tag, created when new; None when the tag is blocked."""
-    row = resolve_slug(conn, score.slug)
+    return tag_ids_for(conn, [score])[score.slug]
+
+
+def tag_ids_for(conn: Connection, scores: Sequence[TagScore]) -> dict[str, int | None]:
+    """slug -> the id of each score's tag, created when new (the first score of a slug
+    names it), or None when the tag is blocked; each score's label and aliases are added to
+    its tag's aliases."""
+    if not scores:
+        return {}
+    slugs = list(dict.fromkeys(score.slug for score in scores))
+    found = {row.slug: row for row in conn.execute(select(tags).where(tags.c.slug.in_(slugs)))}
+    ids: dict[str, int | None] = {}
+    names: dict[int, set[str]] = defaultdict(set)
+    for score in scores:
+        if score.slug not in ids:
+            ids[score.slug] = _tag_id(conn, score, found.get(score.slug))
+        tag_id = ids[score.slug]
+        if tag_id is not None:
+            names[tag_id] |= {n for n in (score.label, *score.aliases) if 0 < len(n) <= MAX_ALIAS}
+    add_aliases_to_tags(conn, names, origin="text")
+    return ids
+
+
+def _tag_id(conn: Connection, score: TagScore, row: Row | None) -> int | None:
+    """The id of the tag ``row`` (the score's slug's row, None when there is none) stands
+    for, through renames and merges: created when missing, None when blocked."""
+    if row is not None and row.canonical_id is not None:
+        row = resolve_slug(conn, score.slug)
     if row is None:
         result = conn.execute(
             tags.insert().values(
@@ -74,14 +110,8 @@ def tag_id_for(conn: Connection, score: TagScore) -> int | None:
                 created_at=datetime.now(UTC),
             )
         )
-        tag_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-    elif row.blocked:
-        return None
-    else:
-        tag_id = int(row.id)
-    names = {name for name in (score.label, *score.aliases) if 0 < len(name) <= MAX_ALIAS}
-    add_aliases(conn, tag_id, names, origin="text")
-    return tag_id
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+    return None if row.blocked else int(row.id)
 
 
 def resolve_slug(conn: Connection, slug: str) -> Row | None:
@@ -96,28 +126,44 @@ def resolve_slug(conn: Connection, slug: str) -> Row | None:
 
 def add_aliases(conn: Connection, tag_id: int, aliases: Iterable[str], origin: str) -> set[str]:
     """Add the aliases the tag does not have yet; return those added."""
-    known = set(
-        conn.execute(select(tag_aliases.c.alias).where(tag_aliases.c.tag_id == tag_id)).scalars()
+    return add_aliases_to_tags(conn, {tag_id: set(aliases)}, origin)[tag_id]
+
+
+def add_aliases_to_tags(
+    conn: Connection, aliases: Mapping[int, Iterable[str]], origin: str
+) -> dict[int, set[str]]:
+    """Add to each tag the aliases it does not have yet; return those added, by tag."""
+    query = select(tag_aliases.c.tag_id, tag_aliases.c.alias).where(
+        tag_aliases.c.tag_id.in_(list(aliases))
     )
-    added = {alias[:300] for alias in aliases} - known
-    for alias in sorted(added):
-        conn.execute(
-            tag_aliases.insert().values(
-                tag_id=tag_id, alias=alias, origin=origin, folded=fold(alias)[:300]
-            )
-        )
+    known: dict[int, set[str]] = defaultdict(set)
+    for row in conn.execute(query) if aliases else ():
+        known[row.tag_id].add(row.alias)
+    added = {
+        tag_id: {alias[:300] for alias in names} - known[tag_id]
+        for tag_id, names in aliases.items()
+    }
+    rows = [
+        {"tag_id": tag_id, "alias": alias, "origin": origin, "folded": fold(alias)[:300]}
+        for tag_id, names in added.items()
+        for alias in sorted(names)
+    ]
+    if rows:
+        conn.execute(tag_aliases.insert(), rows)
     return added
 
 
 def refresh_counts(conn: Connection, tag_ids: set[int]) -> None:
-    for tag_id in tag_ids:
-        count = (
-            select(func.count())
-            .select_from(article_tags)
-            .where(article_tags.c.tag_id == tag_id)
-            .scalar_subquery()
-        )
-        conn.execute(update(tags).where(tags.c.id == tag_id).values(article_count=count))
+    """Each tag's ``article_count`` counted again from its links, in one statement."""
+    if not tag_ids:
+        return
+    count = (
+        select(func.count())
+        .select_from(article_tags)
+        .where(article_tags.c.tag_id == tags.c.id)
+        .scalar_subquery()
+    )
+    conn.execute(update(tags).where(tags.c.id.in_(sorted(tag_ids))).values(article_count=count))
 
 
 def stored_tags(engine: Engine, min_articles: int = 1) -> list[StoredTag]:
