@@ -32,6 +32,7 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,7 +47,7 @@ from tagwire.enrich.stories import TOP_TERMS, StoryFeatures, lookup_keys, normal
 from tagwire.store import open_store
 from tagwire.store.feeds import add_feed
 from tagwire.store.schema import article_bands, article_keys, articles, outlets, stories
-from tagwire.store.stories import place_in_story
+from tagwire.store.stories import parsed_features, place_in_story
 
 DEMO_SAMPLE = Path(__file__).resolve().parents[1] / "src" / "tagwire" / "demo" / "sample.json"
 TERMS = 200_000
@@ -173,15 +174,16 @@ class Timings:
     choices: list[int]  # the story joined, 0 for a new one
 
 
-def time_placements(engine: Engine, corpus: Corpus, samples: int) -> Timings:
-    """Milliseconds to place each of ``samples`` new articles, each stored and placed in a
-    transaction that is rolled back, so the corpus stays as it was filled."""
+def time_placements(engine: Engine, corpus: Corpus, dates: Iterable[datetime]) -> Timings:
+    """Milliseconds to place a new article published at each of ``dates``, each stored and
+    placed in a transaction that is rolled back, so the corpus stays as it was filled. The
+    cache of parsed features starts empty, as in a process just started."""
     with engine.connect() as conn:
         last_story = conn.execute(select(func.max(stories.c.id))).scalar() or 0
         last_article = conn.execute(select(func.max(articles.c.id))).scalar() or 0
+    parsed_features.cache_clear()
     timings = Timings([], [], [])
-    for n in range(samples):
-        published = corpus.moment()
+    for n, published in enumerate(dates):
         features = corpus.features(published, "New Outlet", corpus.theme())
         signature = corpus.signature()
         row = article_row(last_article + 1, 1, None, features, signature)
@@ -196,6 +198,17 @@ def time_placements(engine: Engine, corpus: Corpus, samples: int) -> Timings:
             transaction.rollback()
         timings.choices.append(story_id if story_id <= last_story else 0)
     return timings
+
+
+def sample_dates(corpus: Corpus, samples: int) -> dict[str, Iterable[datetime]]:
+    """ "scattered": anywhere in the five years, each placement near nothing the last one
+    read (the worst case: every feature read is parsed anew); "live": over the corpus's
+    last two days in order, as a running aggregator places what it fetches."""
+    step = timedelta(days=2) / samples
+    return {
+        "scattered": (corpus.moment() for _ in range(samples)),  # drawn as they are placed
+        "live": [END - timedelta(days=2) + step * n for n in range(samples)],
+    }
 
 
 def classify_ms(samples: int) -> float:
@@ -229,11 +242,12 @@ def open_corpus(size: int, args: argparse.Namespace, folder: str) -> tuple[Engin
     return engine, seconds
 
 
-def summary(size: int, filled: float | None, timings: Timings) -> dict[str, Any]:
+def summary(size: int, filled: float | None, dates: str, timings: Timings) -> dict[str, Any]:
     wall, cpu = sorted(timings.wall_ms), sorted(timings.cpu_ms)
     digest = hashlib.sha256(json.dumps(timings.choices).encode()).hexdigest()[:16]
     return {
         "stored": size,
+        "dates": dates,
         "fill_seconds": round(filled, 1) if filled is not None else None,
         "p50_ms": round(statistics.median(wall), 2),
         "p99_ms": round(wall[int(len(wall) * 0.99) - 1], 2),
@@ -256,21 +270,22 @@ def main() -> None:
     results = []
     classify = classify_ms(args.samples)
     print(
-        f"{'stored':>10} {'fill s':>8} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}"
-        f" {'cpu p50':>8} {'cpu mean':>8} {'joined':>7} {'choices':>17}"
+        f"{'stored':>10} {'dates':>9} {'fill s':>7} {'p50 ms':>7} {'p99 ms':>7} {'mean ms':>7}"
+        f" {'cpu p50':>7} {'cpu mean':>8} {'joined':>6} {'choices':>16}"
     )
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as folder:
             engine, filled = open_corpus(size, args, folder)
-            timings = time_placements(engine, Corpus(args.seed + 1), args.samples)
+            draws = Corpus(args.seed + 1)
+            for dates, moments in sample_dates(draws, args.samples).items():
+                row = summary(size, filled, dates, time_placements(engine, draws, moments))
+                results.append(row)
+                print(
+                    f"{size:>10} {dates:>9} {row['fill_seconds'] or '-':>7} {row['p50_ms']:>7}"
+                    f" {row['p99_ms']:>7} {row['mean_ms']:>7} {row['cpu_p50_ms']:>7}"
+                    f" {row['cpu_mean_ms']:>8} {row['joined']:>6} {row['choices']:>16}"
+                )
             engine.dispose()
-        row = summary(size, filled, timings)
-        results.append(row)
-        print(
-            f"{size:>10} {row['fill_seconds'] or '-':>8} {row['p50_ms']:>8} {row['p99_ms']:>8}"
-            f" {row['mean_ms']:>8} {row['cpu_p50_ms']:>8} {row['cpu_mean_ms']:>8}"
-            f" {row['joined']:>7} {row['choices']:>17}"
-        )
     print(f"category classifier: {classify:.2f} ms per article (the demo sample's)")
     print(
         json.dumps(
