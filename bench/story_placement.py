@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from fill import END, OUTLETS, TAGS, Draws
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, text
 
 from tagwire.enrich.classify import load_category_model
 from tagwire.enrich.duplicates import band_keys
@@ -121,7 +121,26 @@ def fill(engine: Engine, size: int, corpus: Corpus) -> float:
         )
         if len(rows["a"]) >= BATCH or article_id >= size:
             flush(engine, rows)
+    settle(engine)
     return time.perf_counter() - started
+
+
+def settle(engine: Engine) -> None:
+    """PostgreSQL: sequences past the ids given (a story started must not take one) and
+    statistics; SQLite: the write-ahead log folded into the file."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            for table in (articles, stories):
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
+                        f" (SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
+                    )
+                )
+            conn.execute(text("ANALYZE"))
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def article_row(
