@@ -8,15 +8,15 @@ picks one or none (a new story). Online and incremental: nothing is clustered ag
 
 Placing happens once per stored article, so its cost is bounded whatever the corpus size
 (``bench/story_placement.py``): each read goes through an index to the few rows near the
-article in time, and the queries are built once, at import, so a placement only binds
-values (building and compiling a statement costs as much as running it on SQLite).
+article in time, and the queries are built once, so a placement only binds values
+(building and compiling a statement costs as much as running it on SQLite).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from sqlalchemy import (
     Connection,
@@ -179,8 +179,8 @@ def candidate_stories(
     the most shared first (the newest story on a tie), each with its members in the window."""
     if not keys:
         return []
-    slots = {f"key{i}": keys[i] if i < len(keys) else "" for i in range(MAX_KEYS)}
-    story_ids = list(conn.execute(NEAR_STORIES, {**window, **slots}).scalars())
+    slots = {f"key{i}": key for i, key in enumerate(keys)}
+    story_ids = list(conn.execute(near_stories_query(len(keys)), {**window, **slots}).scalars())
     if not story_ids:
         return []
     members: dict[int, list[StoryFeatures]] = {i: [] for i in story_ids}
@@ -189,10 +189,12 @@ def candidate_stories(
     return [StoryCandidate(i, tuple(found)) for i, found in members.items() if found]
 
 
+@cache
 def near_stories_query(slots: int) -> Select[int]:
     """The ``CANDIDATE_STORIES`` stories with the most of the most recent articles in the
     window under each of ``slots`` keys, read from the keys' index alone (it holds their
-    story). A story counts once per article and key."""
+    story). A story counts once per article and key. One query per number of keys (up to
+    ``MAX_KEYS``), built on first use."""
     per_key = [
         select(article_keys.c.story_id)
         .where(article_keys.c.key == bindparam(f"key{i}"))
@@ -214,7 +216,6 @@ def near_stories_query(slots: int) -> Select[int]:
     )
 
 
-NEAR_STORIES = near_stories_query(MAX_KEYS)
 # The features of the articles of the stories "story_ids" within the window, repeats aside.
 MEMBERS = select(articles.c.story_id, articles.c.story_features).where(
     articles.c.story_id.in_(bindparam("story_ids", expanding=True)),
