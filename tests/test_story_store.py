@@ -4,16 +4,21 @@ placed by ``retag``."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import event, insert, select, update
 
 from tagwire.drafts import describe_story
+from tagwire.enrich.stories import STORY_WINDOW, StoryFeatures
 from tagwire.retag import retag
+from tagwire.store import open_store
 from tagwire.store.articles import save_article
 from tagwire.store.reads import find_tag, get_article, latest_articles, story_page, tag_articles
-from tagwire.store.schema import articles
+from tagwire.store.schema import article_keys, articles, stories
+from tagwire.store.stories import ARTICLES_PER_KEY, CANDIDATE_STORIES, candidate_stories
 
 from .factories import FLOOD, FLOOD_AGAIN, draft, feed, tag
 
@@ -122,3 +127,85 @@ def test_an_article_updated_in_place_moves_its_story_with_it(engine):
     story = story_page(engine, get_article(engine, first).story_id)
     assert story.title == "Ségou floods: the toll rises"
     assert story.last_seen_at == later.published_at
+
+
+def test_placing_and_updating_an_article_read_every_table_through_an_index(tmp_path):
+    """No statement of a placement (a new story, a story joined, a duplicate) or of an update
+    in place scans a table: each would cost in proportion to the corpus (SQLite's plans)."""
+    engine = open_store(f"sqlite:///{tmp_path / 'plans.sqlite3'}")
+    statements: list[tuple[str, object]] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        if not executemany and statement.lstrip().upper().startswith(
+            ("SELECT", "UPDATE", "DELETE")
+        ):
+            statements.append((statement, parameters))
+
+    feed_id = feed(engine)
+    event.listen(engine, "before_cursor_execute", remember)
+    first = stored(engine, feed_id, 4, FLOOD, outlet="Outlet A")
+    stored(engine, feed_id, 3, FLOOD_AGAIN, outlet="Outlet B")
+    stored(engine, feed_id, 2, FLOOD, outlet="Wire Copy")
+    moved = get_article(engine, first).published_at + timedelta(hours=1)
+    save_article(engine, replace(draft(feed_id, 4, text=FLOOD, tags=TAGS), published_at=moved))
+    event.remove(engine, "before_cursor_execute", remember)
+
+    scans = []
+    with engine.connect() as conn:
+        for statement, parameters in statements:
+            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            scans += [(statement, row[3]) for row in plan if SCAN.match(row[3])]
+    assert statements and scans == []
+
+
+SCAN = re.compile(r"SCAN (articles|article_keys|article_bands|stories)\b")
+
+
+def test_candidate_stories_are_those_of_the_latest_articles_under_each_key(engine):
+    """Per key, the ``ARTICLES_PER_KEY`` latest articles within the window count for their
+    story; the stories sharing the most come first, the newest on a tie (engine-neutral)."""
+    feed_id = feed(engine)
+    middle = datetime(2026, 3, 1, tzinfo=UTC)
+    keyed = [(n, middle + timedelta(hours=n - 50), keys_of(n)) for n in range(100)]
+    keyed += [(n, middle + timedelta(days=5, hours=n), keys_of(n)) for n in range(100, 110)]
+    with engine.begin() as conn:
+        for n, published, keys in keyed:
+            story_id = n // 4 + 1
+            if n % 4 == 0:
+                conn.execute(
+                    insert(stories).values(
+                        id=story_id, title="S", first_seen_at=published, last_seen_at=published
+                    )
+                )
+            features = StoryFeatures((("flood", 1.0),), (), published, "Outlet")
+            conn.execute(
+                insert(articles).values(
+                    id=n + 1, outlet_id=1, feed_id=feed_id, guid=f"g{n}", url=f"u{n}",
+                    canonical_url=f"u{n}", title="T", publisher_tags=[],
+                    extraction_status="full", published_at=published, fetched_at=published,
+                    updated_at=published, story_id=story_id, story_features=features.to_json(),
+                )
+            )  # fmt: skip
+            conn.execute(
+                insert(article_keys),
+                [{"key": k, "article_id": n + 1, "published_at": published, "story_id": story_id}
+                 for k in keys],
+            )  # fmt: skip
+        window = {"article_id": 0, "lo": middle - STORY_WINDOW, "hi": middle + STORY_WINDOW}
+        found = candidate_stories(conn, window, ["tag:a", "tag:b", "term:c"])
+
+    shared: Counter[int] = Counter()
+    for key in ("tag:a", "tag:b", "term:c"):
+        near = [
+            (published, n)
+            for n, published, keys in keyed
+            if key in keys and abs(published - middle) <= STORY_WINDOW
+        ]
+        shared.update(n // 4 + 1 for _, n in sorted(near, reverse=True)[:ARTICLES_PER_KEY])
+    ranked = sorted(shared, key=lambda story: (-shared[story], -story))[:CANDIDATE_STORIES]
+    assert [c.story_id for c in found] == ranked
+    assert all(len(c.members) == 4 for c in found)  # each story's articles in the window
+
+
+def keys_of(n: int) -> list[str]:
+    return ["tag:a"] + ["tag:b"] * (n % 3 == 0) + ["term:c"] * (n % 7 == 0)

@@ -142,14 +142,17 @@ stories = Table(
 )
 
 # The keys (tags, key terms) under which an article's story is found by later articles
-# published near it: candidate stories come through this index, not a scan.
+# published near it: candidate stories come through this index, not a scan. The index
+# holds the story too, so finding them reads no article row.
 article_keys = Table(
     "article_keys",
     metadata,
     Column("key", String(200), primary_key=True),
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
     Column("published_at", UTCDateTime(), nullable=False),
-    Index("ix_article_keys_key_published", "key", "published_at"),
+    Column("story_id", Integer),  # the article's (set when the key is filed, never changes)
+    Index("ix_article_keys_window", "key", "published_at", "article_id", "story_id"),
+    Index("ix_article_keys_article", "article_id"),  # an article's keys, when it changes
 )
 
 # Locality-sensitive hashing bands of each article's MinHash: articles sharing a band are
@@ -159,6 +162,7 @@ article_bands = Table(
     metadata,
     Column("band", String(40), primary_key=True),
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_article_bands_article", "article_id"),  # an article's bands, when it changes
 )
 
 tags = Table(

@@ -5,22 +5,25 @@ a repeat of a stored text (syndication, wire copy) joins that article's story as
 source of it. Otherwise the stories with an article near it in time filed under one of
 its keys (its tags and key terms) are the candidates, and ``enrich.stories.choose_story``
 picks one or none (a new story). Online and incremental: nothing is clustered again.
+
+Placing happens once per stored article, so its cost is bounded whatever the corpus size
+(``bench/story_placement.py``): each read goes through an index to the few rows near the
+article in time, and the queries are built once, so a placement only binds values
+(building and compiling a statement costs as much as running it on SQLite).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from sqlalchemy import (
-    CompoundSelect,
     Connection,
     Row,
+    Select,
     bindparam,
     delete,
-    distinct,
     func,
     insert,
     select,
@@ -46,6 +49,10 @@ ARTICLES_PER_KEY = 60
 MAX_KEYS = 24  # an article's keys looked up: its tags (the cap is 15) and key terms (5)
 DUPLICATE_CANDIDATES = 50
 
+# The window around the new article's date, bound as "lo" and "hi".
+LO = bindparam("lo", type_=UTCDateTime())
+HI = bindparam("hi", type_=UTCDateTime())
+
 
 def place_in_story(
     conn: Connection,
@@ -54,7 +61,13 @@ def place_in_story(
     signature: Sequence[int],
 ) -> int:
     """Give the stored article its story (and the article it repeats, if any); its id."""
-    original = find_duplicate(conn, article_id, features, signature) if signature else None
+    article = conn.execute(ARTICLE, {"article_id": article_id}).one()
+    window = {
+        "article_id": article_id,
+        "lo": features.published_at - STORY_WINDOW,
+        "hi": features.published_at + STORY_WINDOW,
+    }
+    original = find_duplicate(conn, window, article.title, signature)
     if signature:
         remember_bands(conn, article_id, signature)
     if original is not None:
@@ -64,43 +77,38 @@ def place_in_story(
             .where(articles.c.id == article_id)
             .values(duplicate_of=original.id, story_id=story_id)
         )
-    else:
-        keys = list(dict.fromkeys(key[:200] for key in lookup_keys(features)))[:MAX_KEYS]
-        chosen = choose_story(features, candidate_stories(conn, article_id, features, keys))
-        story_id = chosen if chosen is not None else start_story(conn, article_id)
-        file_keys(conn, article_id, features, keys)
-        conn.execute(update(articles).where(articles.c.id == article_id).values(story_id=story_id))
-    refresh_story(conn, story_id)
+        refresh_story(conn, story_id)
+        return story_id
+    keys = list(dict.fromkeys(key[:200] for key in lookup_keys(features)))[:MAX_KEYS]
+    chosen = choose_story(features, candidate_stories(conn, window, keys))
+    story_id = chosen if chosen is not None else start_story(conn, article_id, article)
+    file_keys(conn, article_id, story_id, features, keys)
+    if chosen is not None:
+        conn.execute(JOIN_STORY, {"article_id": article_id, "story": story_id})
+        refresh_story(conn, story_id)
+    # A story the article starts is already as ``refresh_story`` would leave it.
     return story_id
 
 
+ARTICLE = select(articles.c.title, articles.c.published_at).where(
+    articles.c.id == bindparam("article_id")
+)
+JOIN_STORY = (
+    update(articles)
+    .where(articles.c.id == bindparam("article_id"))
+    .values(story_id=bindparam("story"))
+)
+
+
 def find_duplicate(
-    conn: Connection, article_id: int, features: StoryFeatures, signature: Sequence[int]
+    conn: Connection, window: dict[str, object], title: str | None, signature: Sequence[int]
 ) -> Row | None:
     """The earliest article published within the window whose text this one repeats under
     a headline that agrees with its own."""
-    title = conn.execute(select(articles.c.title).where(articles.c.id == article_id)).scalar()
-    sharing = (
-        select(article_bands.c.article_id)
-        .distinct()
-        .where(article_bands.c.band.in_(band_keys(signature)))
-        .where(article_bands.c.article_id != article_id)
-        .limit(DUPLICATE_CANDIDATES)
-    )
-    query = (
-        select(
-            articles.c.id,
-            articles.c.title,
-            articles.c.story_id,
-            articles.c.signature,
-            articles.c.duplicate_of,
-        )
-        .where(articles.c.id.in_(sharing))
-        .where(articles.c.published_at >= features.published_at - STORY_WINDOW)
-        .where(articles.c.published_at <= features.published_at + STORY_WINDOW)
-        .order_by(articles.c.id)
-    )
-    for row in conn.execute(query):
+    bands = band_keys(signature) if signature else []
+    if not bands:
+        return None
+    for row in conn.execute(SHARING_BANDS, {**window, "bands": bands}):
         if not row.signature or not is_duplicate(signature, row.signature):
             continue
         if not headlines_agree(title or "", row.title):
@@ -111,6 +119,29 @@ def find_duplicate(
             ).first()
         return row
     return None
+
+
+# Articles sharing a band with the new one ("bands"), published within the window.
+SHARING_BANDS = (
+    select(
+        articles.c.id,
+        articles.c.title,
+        articles.c.story_id,
+        articles.c.signature,
+        articles.c.duplicate_of,
+    )
+    .where(
+        articles.c.id.in_(
+            select(article_bands.c.article_id)
+            .distinct()
+            .where(article_bands.c.band.in_(bindparam("bands", expanding=True)))
+            .where(article_bands.c.article_id != bindparam("article_id"))
+            .limit(DUPLICATE_CANDIDATES)
+        )
+    )
+    .where(articles.c.published_at >= LO, articles.c.published_at <= HI)
+    .order_by(articles.c.id)
+)
 
 
 def refresh_placement(
@@ -135,69 +166,76 @@ def refresh_placement(
 def remember_bands(conn: Connection, article_id: int, signature: Sequence[int]) -> None:
     keys = sorted(set(band_keys(signature)))
     if keys:
-        conn.execute(insert(article_bands), [{"band": k, "article_id": article_id} for k in keys])
+        conn.execute(ADD_BAND, [{"band": k, "article_id": article_id} for k in keys])
+
+
+ADD_BAND = insert(article_bands)
 
 
 def candidate_stories(
-    conn: Connection, article_id: int, features: StoryFeatures, keys: list[str]
+    conn: Connection, window: dict[str, object], keys: list[str]
 ) -> list[StoryCandidate]:
-    """The stories sharing the most of ``keys`` through their articles within the window."""
+    """The stories sharing the most of ``keys`` through their articles within the window,
+    the most shared first (the newest story on a tie), each with its members in the window."""
     if not keys:
         return []
-    window = {
-        "article_id": article_id,
-        "lo": features.published_at - STORY_WINDOW,
-        "hi": features.published_at + STORY_WINDOW,
-    }
-    slots = {f"key{i}": keys[i] if i < len(keys) else "" for i in range(MAX_KEYS)}
-    near = conn.execute(NEAR_STORIES, {**window, **slots})
-    shared = Counter(story_id for (story_id,) in near)
-    ranked = sorted(shared.items(), key=lambda kv: (-kv[1], -kv[0]))
-    story_ids = [story_id for story_id, _ in ranked[:CANDIDATE_STORIES]]
+    slots = {f"key{i}": key for i, key in enumerate(keys)}
+    story_ids = list(conn.execute(near_stories_query(len(keys)), {**window, **slots}).scalars())
     if not story_ids:
         return []
     members: dict[int, list[StoryFeatures]] = {i: [] for i in story_ids}
-    query = select(articles.c.story_id, articles.c.story_features).where(
-        articles.c.story_id.in_(story_ids),
-        articles.c.duplicate_of.is_(None),
-        articles.c.story_features.is_not(None),
-        articles.c.published_at >= features.published_at - STORY_WINDOW,
-        articles.c.published_at <= features.published_at + STORY_WINDOW,
-    )
-    for row in conn.execute(query):
+    for row in conn.execute(MEMBERS, {**window, "story_ids": story_ids}):
         members[row.story_id].append(parsed_features(row.story_features))
     return [StoryCandidate(i, tuple(found)) for i, found in members.items() if found]
 
 
-def near_stories_query(slots: int) -> CompoundSelect:
-    """The stories of the most recent articles in the window under each of ``slots`` keys,
-    one row per article: built once, so a placement only binds its values."""
+@cache
+def near_stories_query(slots: int) -> Select[int]:
+    """The ``CANDIDATE_STORIES`` stories with the most of the most recent articles in the
+    window under each of ``slots`` keys, read from the keys' index alone (it holds their
+    story). A story counts once per article and key. One query per number of keys (up to
+    ``MAX_KEYS``), built on first use."""
     per_key = [
-        select(articles.c.story_id)
-        .join(article_keys, article_keys.c.article_id == articles.c.id)
+        select(article_keys.c.story_id)
         .where(article_keys.c.key == bindparam(f"key{i}"))
-        .where(article_keys.c.published_at >= bindparam("lo", type_=UTCDateTime()))
-        .where(article_keys.c.published_at <= bindparam("hi", type_=UTCDateTime()))
-        .where(articles.c.id != bindparam("article_id"), articles.c.story_id.is_not(None))
-        .order_by(article_keys.c.published_at.desc())
+        .where(article_keys.c.published_at >= LO, article_keys.c.published_at <= HI)
+        .where(article_keys.c.article_id != bindparam("article_id"))
+        .where(article_keys.c.story_id.is_not(None))
+        .order_by(article_keys.c.published_at.desc(), article_keys.c.article_id.desc())
         .limit(ARTICLES_PER_KEY)
         .subquery()
         for i in range(slots)
     ]
-    return union_all(*(select(q.c.story_id) for q in per_key))
+    near = union_all(*(select(q.c.story_id) for q in per_key)).subquery()
+    shared = func.count().label("shared")
+    return (
+        select(near.c.story_id)
+        .group_by(near.c.story_id)
+        .order_by(shared.desc(), near.c.story_id.desc())
+        .limit(CANDIDATE_STORIES)
+    )
 
 
-NEAR_STORIES = near_stories_query(MAX_KEYS)
+# The features of the articles of the stories "story_ids" within the window, repeats aside.
+MEMBERS = select(articles.c.story_id, articles.c.story_features).where(
+    articles.c.story_id.in_(bindparam("story_ids", expanding=True)),
+    articles.c.duplicate_of.is_(None),
+    articles.c.story_features.is_not(None),
+    articles.c.published_at >= LO,
+    articles.c.published_at <= HI,
+)
 
 
-def file_keys(conn: Connection, article_id: int, features: StoryFeatures, keys: list[str]) -> None:
+def file_keys(
+    conn: Connection, article_id: int, story_id: int, features: StoryFeatures, keys: list[str]
+) -> None:
     """File the article under its keys, for the articles after it to find its story."""
     if keys:
-        rows = [
-            {"key": k, "article_id": article_id, "published_at": features.published_at}
-            for k in keys
-        ]
-        conn.execute(insert(article_keys), rows)
+        filed = {"article_id": article_id, "published_at": features.published_at}
+        conn.execute(ADD_KEY, [{"key": k, "story_id": story_id, **filed} for k in keys])
+
+
+ADD_KEY = insert(article_keys)
 
 
 @lru_cache(maxsize=20_000)
@@ -206,60 +244,67 @@ def parsed_features(stored: str) -> StoryFeatures:
     return StoryFeatures.from_json(stored)
 
 
-def start_story(conn: Connection, article_id: int) -> int:
-    """A new story of one article (its counts and title are set by ``refresh_story``)."""
-    row = conn.execute(
-        select(articles.c.title, articles.c.published_at).where(articles.c.id == article_id)
-    ).one()
+def start_story(conn: Connection, article_id: int, article: Row | None = None) -> int:
+    """A new story of one article, with that article's title and date (its ``title`` and
+    ``published_at``, read when not given)."""
+    if article is None:
+        article = conn.execute(ARTICLE, {"article_id": article_id}).one()
     result = conn.execute(
-        insert(stories).values(
-            title=row.title,
-            first_seen_at=row.published_at,
-            last_seen_at=row.published_at,
-            article_count=1,
-            outlet_count=1,
-        )
+        NEW_STORY,
+        {"title": article.title, "first": article.published_at, "last": article.published_at},
     )
     story_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-    conn.execute(update(articles).where(articles.c.id == article_id).values(story_id=story_id))
+    conn.execute(JOIN_STORY, {"article_id": article_id, "story": story_id})
     return story_id
 
 
+NEW_STORY = insert(stories).values(
+    title=bindparam("title"),
+    first_seen_at=bindparam("first", type_=UTCDateTime()),
+    last_seen_at=bindparam("last", type_=UTCDateTime()),
+    article_count=1,
+    outlet_count=1,
+)
+
+
 def refresh_story(conn: Connection, story_id: int) -> None:
-    """Counts, time span and title from the story's articles as they are now. The story's
-    row is locked first (PostgreSQL), so two workers adding to one story count both."""
+    """Counts, time span and title from the story's articles as they are now, read in one
+    query. The story's row is locked first (PostgreSQL), so two workers adding to one
+    story count both."""
     conn.execute(select(stories.c.id).where(stories.c.id == story_id).with_for_update())
-    summary = conn.execute(
-        select(
-            func.count(),
-            func.count(distinct(articles.c.outlet_id)),
-            func.min(articles.c.published_at),
-            func.max(articles.c.published_at),
-        ).where(articles.c.story_id == story_id)
-    ).one()
-    count, outlets, first, last = summary
+    rows = list(
+        conn.execute(
+            select(
+                articles.c.title,
+                articles.c.story_features,
+                articles.c.outlet_id,
+                articles.c.published_at,
+                articles.c.duplicate_of,
+            )
+            .where(articles.c.story_id == story_id)
+            .order_by(articles.c.published_at, articles.c.id)
+        )
+    )
+    if not rows:
+        return
     conn.execute(
         update(stories)
         .where(stories.c.id == story_id)
         .values(
-            title=representative_title(conn, story_id),
-            article_count=count,
-            outlet_count=outlets,
-            first_seen_at=first,
-            last_seen_at=last,
+            title=representative_title([r for r in rows if r.duplicate_of is None]),
+            article_count=len(rows),
+            outlet_count=len({r.outlet_id for r in rows}),
+            first_seen_at=rows[0].published_at,
+            last_seen_at=rows[-1].published_at,
         )
     )
 
 
-def representative_title(conn: Connection, story_id: int) -> str:
-    rows = list(
-        conn.execute(
-            select(articles.c.title, articles.c.story_features)
-            .where(articles.c.story_id == story_id, articles.c.duplicate_of.is_(None))
-            .order_by(articles.c.published_at, articles.c.id)
-        )
-    )
-    with_features = [(r.title, parsed_features(r.story_features)) for r in rows if r.story_features]
+def representative_title(originals: Sequence[Row]) -> str:
+    """The headline closest to the story's centroid, of the articles that repeat none."""
+    with_features = [
+        (r.title, parsed_features(r.story_features)) for r in originals if r.story_features
+    ]
     if with_features:
         return story_title(with_features)
-    return rows[0].title if rows else ""
+    return originals[0].title if originals else ""
