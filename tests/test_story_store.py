@@ -18,7 +18,13 @@ from tagwire.store import open_store
 from tagwire.store.articles import save_article
 from tagwire.store.reads import find_tag, get_article, latest_articles, story_page, tag_articles
 from tagwire.store.schema import article_keys, articles, stories
-from tagwire.store.stories import ARTICLES_PER_KEY, CANDIDATE_STORIES, candidate_stories
+from tagwire.store.stories import (
+    ARTICLES_PER_KEY,
+    CANDIDATE_STORIES,
+    MEMBERS_PER_STORY,
+    candidate_stories,
+    refresh_story,
+)
 
 from .factories import FLOOD, FLOOD_AGAIN, draft, feed, tag
 
@@ -177,15 +183,7 @@ def test_candidate_stories_are_those_of_the_latest_articles_under_each_key(engin
                         id=story_id, title="S", first_seen_at=published, last_seen_at=published
                     )
                 )
-            features = StoryFeatures((("flood", 1.0),), (), published, "Outlet")
-            conn.execute(
-                insert(articles).values(
-                    id=n + 1, outlet_id=1, feed_id=feed_id, guid=f"g{n}", url=f"u{n}",
-                    canonical_url=f"u{n}", title="T", publisher_tags=[],
-                    extraction_status="full", published_at=published, fetched_at=published,
-                    updated_at=published, story_id=story_id, story_features=features.to_json(),
-                )
-            )  # fmt: skip
+            insert_article(conn, feed_id, n + 1, published, story_id)
             conn.execute(
                 insert(article_keys),
                 [{"key": k, "article_id": n + 1, "published_at": published, "story_id": story_id}
@@ -209,3 +207,48 @@ def test_candidate_stories_are_those_of_the_latest_articles_under_each_key(engin
 
 def keys_of(n: int) -> list[str]:
     return ["tag:a"] + ["tag:b"] * (n % 3 == 0) + ["term:c"] * (n % 7 == 0)
+
+
+def insert_article(
+    conn, feed_id: int, article_id: int, published: datetime, story_id: int, title: str = "T"
+) -> None:
+    """A stored article of the story, written straight into the table."""
+    features = StoryFeatures((("flood", 1.0),), (), published, "Outlet")
+    conn.execute(
+        insert(articles).values(
+            id=article_id, outlet_id=1, feed_id=feed_id, guid=f"g{article_id}",
+            url=f"u{article_id}", canonical_url=f"u{article_id}", title=title, publisher_tags=[],
+            extraction_status="full", published_at=published, fetched_at=published,
+            updated_at=published, story_id=story_id, story_features=features.to_json(),
+        )
+    )  # fmt: skip
+
+
+def test_a_big_story_is_judged_and_titled_on_its_latest_articles_and_counted_whole(engine):
+    """Placing an article next to a story hundreds of outlets cover reads a bounded number
+    of its articles; its counts and time span still cover all of them."""
+    feed_id = feed(engine)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    size = MEMBERS_PER_STORY + 10
+    with engine.begin() as conn:
+        conn.execute(
+            insert(stories).values(id=1, title="S", first_seen_at=start, last_seen_at=start)
+        )
+        for n in range(size):
+            published = start + timedelta(minutes=n)
+            insert_article(conn, feed_id, n + 1, published, 1, f"Report {n}")
+            conn.execute(
+                insert(article_keys).values(
+                    key="tag:a", article_id=n + 1, published_at=published, story_id=1
+                )
+            )
+        window = {"article_id": 0, "lo": start, "hi": start + STORY_WINDOW}
+        (found,) = candidate_stories(conn, window, ["tag:a"])
+        refresh_story(conn, 1)
+        story = conn.execute(select(stories).where(stories.c.id == 1)).one()
+
+    latest = [start + timedelta(minutes=n) for n in range(10, size)]
+    assert sorted(m.published_at for m in found.members) == latest
+    assert story.article_count == size and story.outlet_count == 1
+    assert (story.first_seen_at, story.last_seen_at) == (start, latest[-1])
+    assert story.title == "Report 10"  # all alike: the oldest of the latest ones

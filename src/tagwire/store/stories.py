@@ -46,6 +46,9 @@ CANDIDATE_STORIES = 20  # the stories sharing the most keys with the new article
 # Articles read per key, the most recent in the window: bounds the cost of a common key
 # (a country on every other article) whatever the corpus size.
 ARTICLES_PER_KEY = 60
+# A story is judged, and titled, on its most recent articles in the window: bounds the cost
+# of a story that hundreds of outlets cover (a war, an election night) whatever its size.
+MEMBERS_PER_STORY = 50
 MAX_KEYS = 24  # an article's keys looked up: its tags (the cap is 15) and key terms (5)
 DUPLICATE_CANDIDATES = 50
 
@@ -216,13 +219,30 @@ def near_stories_query(slots: int) -> Select[int]:
     )
 
 
-# The features of the articles of the stories "story_ids" within the window, repeats aside.
+# The ids of the ``MEMBERS_PER_STORY`` latest articles of each story "story_ids" within the
+# window, ranked from the story index alone (it holds story, date and id).
+_LATEST = (
+    select(
+        articles.c.id,
+        func.row_number()
+        .over(
+            partition_by=articles.c.story_id,
+            order_by=(articles.c.published_at.desc(), articles.c.id.desc()),
+        )
+        .label("rank"),
+    )
+    .where(
+        articles.c.story_id.in_(bindparam("story_ids", expanding=True)),
+        articles.c.published_at >= LO,
+        articles.c.published_at <= HI,
+    )
+    .subquery()
+)
+# Their features, repeats aside.
 MEMBERS = select(articles.c.story_id, articles.c.story_features).where(
-    articles.c.story_id.in_(bindparam("story_ids", expanding=True)),
+    articles.c.id.in_(select(_LATEST.c.id).where(_LATEST.c.rank <= MEMBERS_PER_STORY)),
     articles.c.duplicate_of.is_(None),
     articles.c.story_features.is_not(None),
-    articles.c.published_at >= LO,
-    articles.c.published_at <= HI,
 )
 
 
@@ -268,43 +288,51 @@ NEW_STORY = insert(stories).values(
 
 
 def refresh_story(conn: Connection, story_id: int) -> None:
-    """Counts, time span and title from the story's articles as they are now, read in one
-    query. The story's row is locked first (PostgreSQL), so two workers adding to one
-    story count both."""
+    """Counts and time span from all the story's articles, counted by the database; the
+    title from its ``MEMBERS_PER_STORY`` latest originals. The story's row is locked first
+    (PostgreSQL), so two workers adding to one story count both."""
     conn.execute(select(stories.c.id).where(stories.c.id == story_id).with_for_update())
-    rows = list(
-        conn.execute(
-            select(
-                articles.c.title,
-                articles.c.story_features,
-                articles.c.outlet_id,
-                articles.c.published_at,
-                articles.c.duplicate_of,
-            )
-            .where(articles.c.story_id == story_id)
-            .order_by(articles.c.published_at, articles.c.id)
-        )
-    )
-    if not rows:
+    span = conn.execute(SPAN, {"story": story_id}).one()
+    if not span.articles:
         return
+    latest = list(conn.execute(LATEST_ORIGINALS, {"story": story_id}))
     conn.execute(
         update(stories)
         .where(stories.c.id == story_id)
         .values(
-            title=representative_title([r for r in rows if r.duplicate_of is None]),
-            article_count=len(rows),
-            outlet_count=len({r.outlet_id for r in rows}),
-            first_seen_at=rows[0].published_at,
-            last_seen_at=rows[-1].published_at,
+            title=representative_title(latest[::-1]) or span.first_title,
+            article_count=span.articles,
+            outlet_count=span.outlets,
+            first_seen_at=span.first,
+            last_seen_at=span.last,
         )
     )
 
 
+_IN_STORY = articles.c.story_id == bindparam("story")
+_FIRST_TITLE = (
+    select(articles.c.title)
+    .where(_IN_STORY)
+    .order_by(articles.c.published_at, articles.c.id)
+    .limit(1)
+    .scalar_subquery()
+)
+SPAN = select(
+    func.count().label("articles"),
+    func.count(articles.c.outlet_id.distinct()).label("outlets"),
+    func.min(articles.c.published_at).label("first"),
+    func.max(articles.c.published_at).label("last"),
+    _FIRST_TITLE.label("first_title"),
+).where(_IN_STORY)
+# The story's latest originals with their features, newest first.
+LATEST_ORIGINALS = (
+    select(articles.c.title, articles.c.story_features)
+    .where(_IN_STORY, articles.c.duplicate_of.is_(None), articles.c.story_features.is_not(None))
+    .order_by(articles.c.published_at.desc(), articles.c.id.desc())
+    .limit(MEMBERS_PER_STORY)
+)
+
+
 def representative_title(originals: Sequence[Row]) -> str:
-    """The headline closest to the story's centroid, of the articles that repeat none."""
-    with_features = [
-        (r.title, parsed_features(r.story_features)) for r in originals if r.story_features
-    ]
-    if with_features:
-        return story_title(with_features)
-    return originals[0].title if originals else ""
+    """The headline closest to the centroid of ``originals`` (oldest first), "" if none."""
+    return story_title([(r.title, parsed_features(r.story_features)) for r in originals])
