@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from tagwire.enrich.duplicates import band_keys, is_duplicate, similarity, text_signature
 from tagwire.enrich.stories import (
+    ABSORBED_STORY,
     EVENT_NAME_ARTICLES,
     SMALL_STORY,
     STORY_THRESHOLD,
@@ -20,6 +21,7 @@ from tagwire.enrich.stories import (
     StoryCandidate,
     StoryFeatures,
     StoryIndex,
+    absorbed_stories,
     choose_story,
     event_names,
     normalised,
@@ -230,6 +232,40 @@ def test_a_name_crowded_into_one_story_is_the_events_not_the_regions():
     article = region_features({"kidal": 1.0, "azawad": 1.0, "event0": 0.3, **own}, "new")
     assert story_similarity(article, members) == 0
     assert story_similarity(article, members, lambda: {"kidal", "azawad"}) >= STORY_THRESHOLD
+
+
+def vote_features(words: list[str], outlet: str) -> StoryFeatures:
+    return StoryFeatures(
+        normalised((word, 1.0) for word in words), normalised([("vote", 1.0)]), MONDAY, outlet
+    )
+
+
+def test_an_article_bridging_a_lone_report_brings_it_into_its_story():
+    # Two reports of one vote share one word: too little for a story of one article, so
+    # the second starts its own. A third shares three words with each and joins the
+    # first's story, and the second's story with it.
+    index = StoryIndex()
+    first = index.add(1, vote_features(["ballot", "recount", "turnout", "quorum", "annul"], "a"))
+    lone = index.add(2, vote_features(["tally", "precinct", "abstain", "sworn", "annul"], "b"))
+    assert lone != first
+    bridge = ["ballot", "recount", "turnout", "tally", "precinct", "abstain", "annul"]
+    story = index.add(3, vote_features(bridge, "c"))
+    assert {index.story_of(n) for n in (1, 2, 3)} == {story}
+    assert list(index.stories) == [story]
+
+
+def test_only_small_stories_of_the_same_event_are_absorbed():
+    ferry = [features_of(r, hours=n) for n, r in enumerate(FERRY_REPORTS)]
+    chile, japan, chile_again = (features_of(r) for r in EARTHQUAKES)
+    lone_ferry = StoryCandidate(2, (ferry[2],))
+    candidates = [StoryCandidate(1, (ferry[0],)), lone_ferry, StoryCandidate(3, (japan,))]
+    assert absorbed_stories(ferry[1], 1, candidates) == (2,)
+    larger = StoryCandidate(2, (ferry[2],) * ABSORBED_STORY)
+    assert absorbed_stories(ferry[1], 1, [candidates[0], larger]) == ()
+    # Another earthquake's lone report stays apart.
+    quakes = [StoryCandidate(1, (chile,)), StoryCandidate(2, (japan,))]
+    assert choose_story(chile_again, quakes) == 1
+    assert absorbed_stories(chile_again, 1, quakes) == ()
 
 
 def test_people_and_numbers_are_particulars_places_and_years_are_not():

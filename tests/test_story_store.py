@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import event, insert, select, update
 
 from tagwire.drafts import describe_story
-from tagwire.enrich.stories import STORY_WINDOW, StoryFeatures
+from tagwire.enrich.stories import STORY_WINDOW, StoryFeatures, normalised
 from tagwire.retag import retag
 from tagwire.store import open_store
 from tagwire.store.articles import save_article
@@ -77,6 +77,35 @@ def test_the_same_text_again_is_a_duplicate_in_the_story(engine):
     shown = latest_articles(engine, None, 10).articles
     assert [a.id for a in shown] == [first]
     assert [(c.outlet, c.duplicate) for c in shown[0].coverage] == [("Wire Copy", True)]
+
+
+def test_an_article_bridging_a_lone_report_moves_it_into_its_story(engine):
+    feed_id = feed(engine)
+
+    def saved(number: int, words: list[str]) -> int:
+        base = draft(feed_id, number, text=" ".join(words), title=words[0])
+        features = StoryFeatures(
+            normalised((word, 1.0) for word in words),
+            normalised([("vote", 1.0)]),
+            base.published_at,
+            "Outlet",
+        )
+        article_id, _ = save_article(
+            engine, replace(base, story_features=features.to_json(), signature=())
+        )
+        return article_id
+
+    first = saved(3, ["ballot", "recount", "turnout", "quorum", "annul"])
+    lone = saved(2, ["tally", "precinct", "abstain", "sworn", "annul"])
+    absorbed = get_article(engine, lone).story_id
+    assert absorbed != get_article(engine, first).story_id
+    bridge = saved(1, ["ballot", "recount", "turnout", "tally", "precinct", "abstain", "annul"])
+    story_id = get_article(engine, bridge).story_id
+    assert {get_article(engine, n).story_id for n in (first, lone)} == {story_id}
+    with engine.connect() as conn:
+        filed = set(conn.execute(select(article_keys.c.story_id)).scalars())
+    assert filed == {story_id}  # later articles find the lone report under its new story
+    assert story_page(engine, story_id).article_count == 3
 
 
 def test_retag_places_articles_stored_before_stories(engine, tagger):

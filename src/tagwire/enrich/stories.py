@@ -6,7 +6,11 @@ is compared with the recent stories that share a tag or a key term with it
 (``choose_story``): the cosine of its terms with the story's centroid (the sum of its
 members' term vectors), so a story told in many words by many outlets is judged on all of
 them, not on its closest member (``story_similarity``). It joins the best story when that
-reaches ``STORY_THRESHOLD``, else it starts a story. Nothing is ever re-clustered.
+reaches ``STORY_THRESHOLD``, else it starts a story. Nothing is ever re-clustered, but
+a story of one or two articles that the new article also fits joins the new article's
+story when each of its articles fits that story well (``absorbed_stories``): a report that
+started a story of its own (its tags named the event's people as an organisation, the
+story it belonged to was too small to tell) is brought back by the next report of its event.
 
 A story of a few articles is its members' own vocabulary, where the names of a region's
 places and organisations weigh most (a stream about one region names Kidal and Mali in
@@ -71,6 +75,10 @@ PARTICULARS_SHARE = 0.05  # ...or its people and numbers' part of the centroid c
 EVENT_NAME_ARTICLES = 5
 EVENT_NAME_CROWDING = 2.5  # ...and this many of them per story carrying it, on average
 CANDIDATE_STORIES = 20  # as the store fetches them (``store.stories``)
+# A candidate story of fewer members that the new article also fits joins the article's
+# story when each of its members fits that story (the article with it) at this similarity.
+ABSORBED_STORY = 3
+ABSORB_THRESHOLD = 0.2
 FEATURES_VERSION = 2
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -226,6 +234,27 @@ def choose_story(article: StoryFeatures, candidates: Sequence[StoryCandidate]) -
         if score >= best_score:
             best_id, best_score = candidate.story_id, score
     return best_id
+
+
+def absorbed_stories(
+    article: StoryFeatures, story_id: int, candidates: Sequence[StoryCandidate]
+) -> tuple[int, ...]:
+    """The candidate stories of fewer than ``ABSORBED_STORY`` members that join the story
+    the article joined (``story_id``): the article fits them too (``STORY_THRESHOLD``) and
+    each of their members fits the article's story, the article with it, at
+    ``ABSORB_THRESHOLD``. The stricter test is the members' own: an article may fit two
+    stories of one kind of event, a member of the other event's story rarely fits this one."""
+    joined = next((c.members for c in candidates if c.story_id == story_id), ())
+    target = (*joined, article)
+    event_words = cache(partial(event_names, article, candidates))
+    return tuple(
+        candidate.story_id
+        for candidate in candidates
+        if candidate.story_id != story_id
+        and len(candidate.members) < ABSORBED_STORY
+        and story_similarity(article, candidate.members, event_words) >= STORY_THRESHOLD
+        and all(story_similarity(m, target) >= ABSORB_THRESHOLD for m in candidate.members)
+    )
 
 
 def event_names(article: StoryFeatures, candidates: Sequence[StoryCandidate]) -> frozenset[str]:
@@ -387,18 +416,31 @@ class StoryIndex:
     articles: dict[int, tuple[StoryFeatures, int]] = field(default_factory=dict)
     stories: dict[int, list[int]] = field(default_factory=dict)
     by_key: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    started: int = 0  # stories started so far: absorbed ones leave ``stories``
 
     def add(self, article_id: int, features: StoryFeatures) -> int:
-        """File the article under a story (an existing one or a new one) and return its id."""
-        story_id = choose_story(features, self.candidates(features))
+        """File the article under a story (an existing one or a new one), move the stories
+        it absorbs into it, and return its id."""
+        candidates = self.candidates(features)
+        story_id = choose_story(features, candidates)
         if story_id is None:
-            story_id = len(self.stories) + 1
+            self.started += 1
+            story_id = self.started
             self.stories[story_id] = []
+        else:
+            for absorbed in absorbed_stories(features, story_id, candidates):
+                self.move(absorbed, story_id)
         self.stories[story_id].append(article_id)
         self.articles[article_id] = (features, story_id)
         for key in lookup_keys(features):
             self.by_key[key].append(article_id)
         return story_id
+
+    def move(self, story_id: int, into: int) -> None:
+        """The articles of one story join another, as the store moves them."""
+        for article_id in self.stories.pop(story_id):
+            self.articles[article_id] = (self.articles[article_id][0], into)
+            self.stories[into].append(article_id)
 
     def candidates(self, features: StoryFeatures) -> list[StoryCandidate]:
         """The ``CANDIDATE_STORIES`` stories sharing the most keys with the article through

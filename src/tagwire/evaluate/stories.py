@@ -188,13 +188,13 @@ def cluster_online(
     """Story ids (by document index) after adding the documents in ``order``, and the
     milliseconds each ``add`` took."""
     index = StoryIndex()
-    labels = [0] * len(features)
     milliseconds = []
     for position in order:
         started = time.perf_counter()
-        labels[position] = index.add(position, features[position])
+        index.add(position, features[position])
         milliseconds.append((time.perf_counter() - started) * 1000)
-    return labels, milliseconds
+    # Read at the end: a story absorbed by a later one is gone, its articles moved.
+    return [index.story_of(position) for position in range(len(features))], milliseconds
 
 
 def run_online(

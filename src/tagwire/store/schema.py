@@ -150,7 +150,7 @@ article_keys = Table(
     Column("key", String(200), primary_key=True),
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
     Column("published_at", UTCDateTime(), nullable=False),
-    Column("story_id", Integer),  # the article's (set when the key is filed, never changes)
+    Column("story_id", Integer),  # the article's (set when filed; moves when its story is absorbed)
     Index("ix_article_keys_window", "key", "published_at", "article_id", "story_id"),
     Index("ix_article_keys_article", "article_id"),  # an article's keys, when it changes
 )

@@ -4,7 +4,9 @@ First duplicates: articles sharing an LSH band of the new one's MinHash are comp
 a repeat of a stored text (syndication, wire copy) joins that article's story as one more
 source of it. Otherwise the stories with an article near it in time filed under one of
 its keys (its tags and key terms) are the candidates, and ``enrich.stories.choose_story``
-picks one or none (a new story). Online and incremental: nothing is clustered again.
+picks one or none (a new story). Online and incremental: nothing is clustered again, but
+the story the article joins absorbs the candidate stories of one or two articles that
+``enrich.stories.absorbed_stories`` names (their articles and keys move to it).
 
 Placing happens once per stored article, so its cost is bounded whatever the corpus size
 (``bench/story_placement.py``): each read goes through an index to the few rows near the
@@ -36,6 +38,7 @@ from tagwire.enrich.stories import (
     STORY_WINDOW,
     StoryCandidate,
     StoryFeatures,
+    absorbed_stories,
     choose_story,
     lookup_keys,
     story_title,
@@ -83,11 +86,14 @@ def place_in_story(
         refresh_story(conn, story_id)
         return story_id
     keys = list(dict.fromkeys(key[:200] for key in lookup_keys(features)))[:MAX_KEYS]
-    chosen = choose_story(features, candidate_stories(conn, window, keys))
+    candidates = candidate_stories(conn, window, keys)
+    chosen = choose_story(features, candidates)
     story_id = chosen if chosen is not None else start_story(conn, article_id, article)
     file_keys(conn, article_id, story_id, features, keys)
     if chosen is not None:
         conn.execute(JOIN_STORY, {"article_id": article_id, "story": story_id})
+        for absorbed in absorbed_stories(features, story_id, candidates):
+            move_story(conn, absorbed, story_id)
         refresh_story(conn, story_id)
     # A story the article starts is already as ``refresh_story`` would leave it.
     return story_id
@@ -262,6 +268,29 @@ ADD_KEY = insert(article_keys)
 def parsed_features(stored: str) -> StoryFeatures:
     """Stored features, parsed once per process: recent stories are read again and again."""
     return StoryFeatures.from_json(stored)
+
+
+def move_story(conn: Connection, story_id: int, into: int) -> None:
+    """The articles of a story another absorbs join it, filed under their keys as its.
+    The absorbed story's row stays as it was (an alert may have delivered it)."""
+    conn.execute(MOVE_KEYS, {"absorbed": story_id, "into": into})
+    conn.execute(MOVE_ARTICLES, {"absorbed": story_id, "into": into})
+
+
+MOVE_KEYS = (
+    update(article_keys)
+    .where(
+        article_keys.c.article_id.in_(
+            select(articles.c.id).where(articles.c.story_id == bindparam("absorbed"))
+        )
+    )
+    .values(story_id=bindparam("into"))
+)
+MOVE_ARTICLES = (
+    update(articles)
+    .where(articles.c.story_id == bindparam("absorbed"))
+    .values(story_id=bindparam("into"))
+)
 
 
 def start_story(conn: Connection, article_id: int, article: Row | None = None) -> int:
