@@ -106,6 +106,7 @@ def test_an_article_bridging_a_lone_report_moves_it_into_its_story(engine):
         filed = set(conn.execute(select(article_keys.c.story_id)).scalars())
     assert filed == {story_id}  # later articles find the lone report under its new story
     assert story_page(engine, story_id).article_count == 3
+    assert story_page(engine, absorbed).article_count == 0
 
 
 def test_retag_places_articles_stored_before_stories(engine, tagger):

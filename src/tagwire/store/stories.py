@@ -272,9 +272,10 @@ def parsed_features(stored: str) -> StoryFeatures:
 
 def move_story(conn: Connection, story_id: int, into: int) -> None:
     """The articles of a story another absorbs join it, filed under their keys as its.
-    The absorbed story's row stays as it was (an alert may have delivered it)."""
+    The absorbed story's row stays, with no article (an alert may have delivered it)."""
     conn.execute(MOVE_KEYS, {"absorbed": story_id, "into": into})
     conn.execute(MOVE_ARTICLES, {"absorbed": story_id, "into": into})
+    conn.execute(EMPTY_STORY, {"absorbed": story_id})
 
 
 MOVE_KEYS = (
@@ -290,6 +291,11 @@ MOVE_ARTICLES = (
     update(articles)
     .where(articles.c.story_id == bindparam("absorbed"))
     .values(story_id=bindparam("into"))
+)
+EMPTY_STORY = (
+    update(stories)
+    .where(stories.c.id == bindparam("absorbed"))
+    .values(article_count=0, outlet_count=0)
 )
 
 
