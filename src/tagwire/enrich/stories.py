@@ -7,10 +7,10 @@ is compared with the recent stories that share a tag or a key term with it
 members' term vectors), so a story told in many words by many outlets is judged on all of
 them, not on its closest member (``story_similarity``). It joins the best story when that
 reaches ``STORY_THRESHOLD``, else it starts a story. Nothing is ever re-clustered, but
-a story of one or two articles that the new article also fits joins the new article's
-story when each of its articles fits that story well (``absorbed_stories``): a report that
-started a story of its own (its tags named the event's people as an organisation, the
-story it belonged to was too small to tell) is brought back by the next report of its event.
+a candidate story of one or two articles joins the story the new article joins when each
+of its articles fits that story well (``absorbed_stories``): a report that started a
+story of its own (its tags named the event's people as an organisation, the story it
+belonged to was too small to tell) is brought back once its event's story has grown.
 
 A story of a few articles is its members' own vocabulary, where the names of a region's
 places and organisations weigh most (a stream about one region names Kidal and Mali in
@@ -75,8 +75,8 @@ PARTICULARS_SHARE = 0.05  # ...or its people and numbers' part of the centroid c
 EVENT_NAME_ARTICLES = 5
 EVENT_NAME_CROWDING = 2.5  # ...and this many of them per story carrying it, on average
 CANDIDATE_STORIES = 20  # as the store fetches them (``store.stories``)
-# A candidate story of fewer members that the new article also fits joins the article's
-# story when each of its members fits that story (the article with it) at this similarity.
+# A candidate story of fewer members joins the story the new article joins when each of
+# its members fits that story (the article with it) at this similarity.
 ABSORBED_STORY = 3
 ABSORB_THRESHOLD = 0.2
 FEATURES_VERSION = 2
@@ -240,19 +240,17 @@ def absorbed_stories(
     article: StoryFeatures, story_id: int, candidates: Sequence[StoryCandidate]
 ) -> tuple[int, ...]:
     """The candidate stories of fewer than ``ABSORBED_STORY`` members that join the story
-    the article joined (``story_id``): the article fits them too (``STORY_THRESHOLD``) and
-    each of their members fits the article's story, the article with it, at
-    ``ABSORB_THRESHOLD``. The stricter test is the members' own: an article may fit two
-    stories of one kind of event, a member of the other event's story rarely fits this one."""
+    the article joined (``story_id``): each of their members fits that story, the article
+    with it, at ``ABSORB_THRESHOLD`` (stricter than ``STORY_THRESHOLD``). A member that could not
+    join a story of a few articles (the region gate, a tagger's mistake) is judged again
+    on more of them; a report of another event of the same kind rarely fits that well."""
     joined = next((c.members for c in candidates if c.story_id == story_id), ())
     target = (*joined, article)
-    event_words = cache(partial(event_names, article, candidates))
     return tuple(
         candidate.story_id
         for candidate in candidates
         if candidate.story_id != story_id
         and len(candidate.members) < ABSORBED_STORY
-        and story_similarity(article, candidate.members, event_words) >= STORY_THRESHOLD
         and all(story_similarity(m, target) >= ABSORB_THRESHOLD for m in candidate.members)
     )
 
