@@ -11,9 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
 from pytest_httpserver import HTTPServer
+from sqlalchemy import insert
 
 from tagwire.settings import Settings
 from tagwire.store import open_store
+from tagwire.store.schema import stories
 from tagwire.web import create_app
 
 from .pages import article_html, rss
@@ -138,6 +140,19 @@ def test_story_page_lists_the_coverage_oldest_first(client: TestClient):
     api = client.get(f"/api/v1/stories/{story['id']}").json()
     assert api["article_count"] == 4 and api["outlet_count"] == 4
     assert client.get("/stories/999999").status_code == 404
+
+    # A story a later report showed to be part of this one leads to it.
+    with client.app.state.engine.begin() as conn:
+        absorbed = conn.execute(
+            insert(stories).values(
+                title="Lone report", first_seen_at=NOW, last_seen_at=NOW, article_count=0,
+                outlet_count=0, merged_into=story["id"],
+            )
+        ).inserted_primary_key[0]  # fmt: skip
+    for url in (f"/stories/{absorbed}", f"/api/v1/stories/{absorbed}"):
+        moved = client.get(url, follow_redirects=False)
+        assert moved.status_code == 301
+        assert moved.headers["location"] == url.replace(str(absorbed), str(story["id"]))
 
     atom = etree.fromstring(client.get("/tags/mopti.atom").content)
     related = atom.findall("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}link")

@@ -106,7 +106,10 @@ def test_an_article_bridging_a_lone_report_moves_it_into_its_story(engine):
         filed = set(conn.execute(select(article_keys.c.story_id)).scalars())
     assert filed == {story_id}  # later articles find the lone report under its new story
     assert story_page(engine, story_id).article_count == 3
-    assert story_page(engine, absorbed).article_count == 0
+    assert story_page(engine, absorbed).id == story_id  # its address leads to the story
+    with engine.connect() as conn:
+        row = conn.execute(select(stories).where(stories.c.id == absorbed)).one()
+    assert (row.article_count, row.merged_into) == (0, story_id)
 
 
 def test_retag_places_articles_stored_before_stories(engine, tagger):

@@ -30,6 +30,8 @@ from tagwire.store.schema import (
 from tagwire.store.tag_filters import TagFilters, article_conditions
 from tagwire.store.tags import resolve_slug
 
+MERGE_HOPS = 8  # absorbed stories followed to the one that holds their articles
+
 
 @dataclass(frozen=True, slots=True)
 class TagLink:
@@ -427,12 +429,17 @@ def _newer_in_story(tag_id: int | None = None, filters: TagFilters | None = None
 
 
 def story_page(engine: Engine, story_id: int) -> StoryView | None:
-    """A story and its whole coverage, oldest first."""
+    """A story and its whole coverage, oldest first; for a story another absorbed, the
+    story that holds its articles now (its id differs from ``story_id``)."""
     with engine.connect() as conn:
         row = conn.execute(select(stories).where(stories.c.id == story_id)).first()
+        for _ in range(MERGE_HOPS):
+            if row is None or row.merged_into is None:
+                break
+            row = conn.execute(select(stories).where(stories.c.id == row.merged_into)).first()
         if row is None:
             return None
-        coverage = _coverage(conn, [story_id])[story_id]
+        coverage = _coverage(conn, [row.id])[row.id]
     return StoryView(
         row.id,
         row.title,

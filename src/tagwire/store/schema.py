@@ -138,6 +138,9 @@ stories = Table(
     Column("last_seen_at", UTCDateTime(), nullable=False),
     Column("article_count", Integer, nullable=False, default=1),
     Column("outlet_count", Integer, nullable=False, default=1),
+    # Set when a later article showed this story to be part of another, which took its
+    # articles: its address leads there.
+    Column("merged_into", Integer),
     Index("ix_stories_last_seen", "last_seen_at"),
 )
 

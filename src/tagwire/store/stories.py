@@ -272,10 +272,11 @@ def parsed_features(stored: str) -> StoryFeatures:
 
 def move_story(conn: Connection, story_id: int, into: int) -> None:
     """The articles of a story another absorbs join it, filed under their keys as its.
-    The absorbed story's row stays, with no article (an alert may have delivered it)."""
+    The absorbed story's row stays, with no article, pointing at the story that took them
+    (its address, perhaps in an alert already delivered, leads there)."""
     conn.execute(MOVE_KEYS, {"absorbed": story_id, "into": into})
     conn.execute(MOVE_ARTICLES, {"absorbed": story_id, "into": into})
-    conn.execute(EMPTY_STORY, {"absorbed": story_id})
+    conn.execute(EMPTY_STORY, {"absorbed": story_id, "into": into})
 
 
 MOVE_KEYS = (
@@ -295,7 +296,7 @@ MOVE_ARTICLES = (
 EMPTY_STORY = (
     update(stories)
     .where(stories.c.id == bindparam("absorbed"))
-    .values(article_count=0, outlet_count=0)
+    .values(article_count=0, outlet_count=0, merged_into=bindparam("into"))
 )
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi import Path as FastPath
+from fastapi.responses import RedirectResponse
 from pydantic import Field
 
 from tagwire.alerts.subscribe import MAX_TARGET, MAX_URL, subscribe
@@ -230,10 +231,13 @@ def api_article(request: Request, article_id: int = ArticleId) -> ArticleView:
 
 
 @router.get("/stories/{story_id}", response_model=StoryView, responses=NOT_FOUND)
-def api_story(request: Request, story_id: int = StoryId) -> StoryView:
+def api_story(request: Request, story_id: int = StoryId) -> StoryView | RedirectResponse:
     story = reads.story_page(engine_of(request), story_id)
     if story is None:
         raise HTTPException(404, f"no story {story_id}")
+    if story.id != story_id:  # absorbed by another story
+        moved = request.url.path.removesuffix(str(story_id)) + str(story.id)
+        return RedirectResponse(moved, status_code=301)
     return story
 
 

@@ -196,6 +196,8 @@ def story_page(request: Request, story_id: int = StoryId) -> Response:
     story = reads.story_page(engine_of(request), story_id)
     if story is None:
         raise HTTPException(404, i18n.gettext("No such story"))
+    if story.id != story_id:  # absorbed by another story
+        return RedirectResponse(urls.story_url(story.id), status_code=301)
     return request.app.state.templates.TemplateResponse(request, "story.html", {"story": story})
 
 
