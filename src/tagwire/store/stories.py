@@ -33,7 +33,7 @@ from sqlalchemy import (
     update,
 )
 
-from tagwire.enrich.duplicates import band_keys, headlines_agree, is_duplicate
+from tagwire.enrich.duplicates import BANDS, band_keys, headlines_agree, is_duplicate
 from tagwire.enrich.stories import (
     STORY_WINDOW,
     StoryCandidate,
@@ -73,15 +73,13 @@ def place_in_story(
         "lo": features.published_at - STORY_WINDOW,
         "hi": features.published_at + STORY_WINDOW,
     }
-    original = find_duplicate(conn, window, article.title, signature)
-    if signature:
-        remember_bands(conn, article_id, signature)
+    bands = band_keys(signature) if signature else []
+    original = find_duplicate(conn, window, article.title, signature, bands)
+    remember_bands(conn, article_id, bands)
     if original is not None:
         story_id = original.story_id or start_story(conn, original.id)
         conn.execute(
-            update(articles)
-            .where(articles.c.id == article_id)
-            .values(duplicate_of=original.id, story_id=story_id)
+            MARK_DUPLICATE, {"article_id": article_id, "original": original.id, "story": story_id}
         )
         refresh_story(conn, story_id)
         return story_id
@@ -107,30 +105,40 @@ JOIN_STORY = (
     .where(articles.c.id == bindparam("article_id"))
     .values(story_id=bindparam("story"))
 )
+MARK_DUPLICATE = (
+    update(articles)
+    .where(articles.c.id == bindparam("article_id"))
+    .values(duplicate_of=bindparam("original"), story_id=bindparam("story"))
+)
 
 
 def find_duplicate(
-    conn: Connection, window: dict[str, object], title: str | None, signature: Sequence[int]
+    conn: Connection,
+    window: dict[str, object],
+    title: str | None,
+    signature: Sequence[int],
+    bands: Sequence[str],
 ) -> Row | None:
     """The earliest article published within the window whose text this one repeats under
-    a headline that agrees with its own."""
-    bands = band_keys(signature) if signature else []
+    a headline that agrees with its own (``bands``: its signature's LSH bands)."""
     if not bands:
         return None
-    for row in conn.execute(SHARING_BANDS, {**window, "bands": bands}):
+    slots = {f"band{i}": band for i, band in enumerate(bands)}
+    for row in conn.execute(SHARING_BANDS, {**window, **slots}):
         if not row.signature or not is_duplicate(signature, row.signature):
             continue
         if not headlines_agree(title or "", row.title):
             continue
         if row.duplicate_of is not None:
-            return conn.execute(
-                select(articles.c.id, articles.c.story_id).where(articles.c.id == row.duplicate_of)
-            ).first()
+            return conn.execute(ORIGINAL, {"original": row.duplicate_of}).first()
         return row
     return None
 
 
-# Articles sharing a band with the new one ("bands"), published within the window.
+ORIGINAL = select(articles.c.id, articles.c.story_id).where(articles.c.id == bindparam("original"))
+
+# Articles sharing one of the new one's ``BANDS`` bands ("band0"...), published within the
+# window. One slot per band, not a list expanded on each call: a signature has them all.
 SHARING_BANDS = (
     select(
         articles.c.id,
@@ -143,7 +151,7 @@ SHARING_BANDS = (
         articles.c.id.in_(
             select(article_bands.c.article_id)
             .distinct()
-            .where(article_bands.c.band.in_(bindparam("bands", expanding=True)))
+            .where(article_bands.c.band.in_([bindparam(f"band{i}") for i in range(BANDS)]))
             .where(article_bands.c.article_id != bindparam("article_id"))
             .limit(DUPLICATE_CANDIDATES)
         )
@@ -167,13 +175,12 @@ def refresh_placement(
         .values(published_at=published_at)
     )
     conn.execute(delete(article_bands).where(article_bands.c.article_id == article_id))
-    if signature:
-        remember_bands(conn, article_id, signature)
+    remember_bands(conn, article_id, band_keys(signature) if signature else [])
     refresh_story(conn, story_id)
 
 
-def remember_bands(conn: Connection, article_id: int, signature: Sequence[int]) -> None:
-    keys = sorted(set(band_keys(signature)))
+def remember_bands(conn: Connection, article_id: int, bands: Sequence[str]) -> None:
+    keys = sorted(set(bands))
     if keys:
         conn.execute(ADD_BAND, [{"band": k, "article_id": article_id} for k in keys])
 
@@ -326,23 +333,39 @@ NEW_STORY = insert(stories).values(
 def refresh_story(conn: Connection, story_id: int) -> None:
     """Counts and time span from all the story's articles, counted by the database; the
     title from its ``MEMBERS_PER_STORY`` latest originals. The story's row is locked first
-    (PostgreSQL), so two workers adding to one story count both."""
-    conn.execute(select(stories.c.id).where(stories.c.id == story_id).with_for_update())
+    on PostgreSQL, so two workers adding to one story count both (SQLite has one writer at
+    a time: nothing to lock, no query)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(LOCK_STORY, {"story": story_id})
     span = conn.execute(SPAN, {"story": story_id}).one()
     if not span.articles:
         return
     latest = list(conn.execute(LATEST_ORIGINALS, {"story": story_id}))
     conn.execute(
-        update(stories)
-        .where(stories.c.id == story_id)
-        .values(
-            title=representative_title(latest[::-1]) or span.first_title,
-            article_count=span.articles,
-            outlet_count=span.outlets,
-            first_seen_at=span.first,
-            last_seen_at=span.last,
-        )
+        UPDATE_STORY,
+        {
+            "story": story_id,
+            "new_title": representative_title(latest[::-1]) or span.first_title,
+            "articles": span.articles,
+            "outlets": span.outlets,
+            "first": span.first,
+            "last": span.last,
+        },
     )
+
+
+LOCK_STORY = select(stories.c.id).where(stories.c.id == bindparam("story")).with_for_update()
+UPDATE_STORY = (
+    update(stories)
+    .where(stories.c.id == bindparam("story"))
+    .values(
+        title=bindparam("new_title"),
+        article_count=bindparam("articles"),
+        outlet_count=bindparam("outlets"),
+        first_seen_at=bindparam("first", type_=UTCDateTime()),
+        last_seen_at=bindparam("last", type_=UTCDateTime()),
+    )
+)
 
 
 _IN_STORY = articles.c.story_id == bindparam("story")
