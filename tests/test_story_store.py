@@ -202,7 +202,9 @@ SCAN = re.compile(r"SCAN (articles|article_keys|article_bands|stories)\b")
 
 def test_candidate_stories_are_those_of_the_latest_articles_under_each_key(engine):
     """Per key, the ``ARTICLES_PER_KEY`` latest articles within the window count for their
-    story; the stories sharing the most come first, the newest on a tie (engine-neutral)."""
+    story; the stories sharing the most come first, the newest on a tie, each with its
+    members in the order they were published (engine-neutral: the centroid adds them up in
+    that order)."""
     feed_id = feed(engine)
     middle = datetime(2026, 3, 1, tzinfo=UTC)
     keyed = [(n, middle + timedelta(hours=n - 50), keys_of(n)) for n in range(100)]
@@ -236,6 +238,10 @@ def test_candidate_stories_are_those_of_the_latest_articles_under_each_key(engin
     ranked = sorted(shared, key=lambda story: (-shared[story], -story))[:CANDIDATE_STORIES]
     assert [c.story_id for c in found] == ranked
     assert all(len(c.members) == 4 for c in found)  # each story's articles in the window
+    assert all(
+        [m.published_at for m in c.members] == sorted(m.published_at for m in c.members)
+        for c in found
+    )
 
 
 def keys_of(n: int) -> list[str]:
