@@ -203,8 +203,8 @@ SCAN = re.compile(r"SCAN (articles|article_keys|article_bands|stories)\b")
 def test_candidate_stories_are_those_of_the_latest_articles_under_each_key(engine):
     """Per key, the ``ARTICLES_PER_KEY`` latest articles within the window count for their
     story; the stories sharing the most come first, the newest on a tie, each with its
-    members in the order they were published (engine-neutral: the centroid adds them up in
-    that order)."""
+    members in the order they were stored (their ids, here their dates too: the same on
+    every engine, for the centroid adds them up in that order)."""
     feed_id = feed(engine)
     middle = datetime(2026, 3, 1, tzinfo=UTC)
     keyed = [(n, middle + timedelta(hours=n - 50), keys_of(n)) for n in range(100)]

@@ -192,25 +192,55 @@ def candidate_stories(
     conn: Connection, window: dict[str, object], keys: list[str]
 ) -> list[StoryCandidate]:
     """The stories sharing the most of ``keys`` through their articles within the window,
-    the most shared first (the newest story on a tie), each with its members in the window."""
+    the most shared first (the newest story on a tie), each with its members in the window
+    (its ``MEMBERS_PER_STORY`` latest), read in one statement."""
     if not keys:
         return []
     slots = {f"key{i}": key for i, key in enumerate(keys)}
-    story_ids = list(conn.execute(near_stories_query(len(keys)), {**window, **slots}).scalars())
-    if not story_ids:
-        return []
-    members: dict[int, list[StoryFeatures]] = {i: [] for i in story_ids}
-    for row in conn.execute(MEMBERS, {**window, "story_ids": story_ids}):
-        members[row.story_id].append(parsed_features(row.story_features))
-    return [StoryCandidate(i, tuple(found)) for i, found in members.items() if found]
+    members: dict[int, list[StoryFeatures]] = {}
+    for row in conn.execute(candidates_query(len(keys)), {**window, **slots}):
+        members.setdefault(row.story_id, []).append(parsed_features(row.story_features))
+    return [StoryCandidate(i, tuple(found)) for i, found in members.items()]
 
 
 @cache
-def near_stories_query(slots: int) -> Select[int]:
+def candidates_query(slots: int) -> Select[tuple[int, str]]:
+    """The features of the members of the stories ``near_stories`` ranks for ``slots``
+    keys, story by story in that rank (each in the order of the articles' ids): their
+    ``MEMBERS_PER_STORY`` latest articles in the window, ranked from the story index alone
+    (it holds story, date and id), repeats aside. Built once per number of keys."""
+    near = near_stories(slots).subquery()
+    published = articles.c.published_at
+    latest = (
+        select(
+            articles.c.id,
+            near.c.shared,
+            func.row_number()
+            .over(
+                partition_by=articles.c.story_id, order_by=(published.desc(), articles.c.id.desc())
+            )
+            .label("rank"),
+        )
+        .join(near, articles.c.story_id == near.c.story_id)
+        .where(published >= LO, published <= HI)
+        .subquery()
+    )
+    return (
+        select(articles.c.story_id, articles.c.story_features)
+        .join(latest, articles.c.id == latest.c.id)
+        .where(
+            latest.c.rank <= MEMBERS_PER_STORY,
+            articles.c.duplicate_of.is_(None),
+            articles.c.story_features.is_not(None),
+        )
+        .order_by(latest.c.shared.desc(), articles.c.story_id.desc(), articles.c.id)
+    )
+
+
+def near_stories(slots: int) -> Select[tuple[int, int]]:
     """The ``CANDIDATE_STORIES`` stories with the most of the most recent articles in the
     window under each of ``slots`` keys, read from the keys' index alone (it holds their
-    story). A story counts once per article and key. One query per number of keys (up to
-    ``MAX_KEYS``), built on first use."""
+    story), with that number (``shared``). A story counts once per article and key."""
     per_key = [
         select(article_keys.c.story_id)
         .where(article_keys.c.key == bindparam(f"key{i}"))
@@ -225,38 +255,11 @@ def near_stories_query(slots: int) -> Select[int]:
     near = union_all(*(select(q.c.story_id) for q in per_key)).subquery()
     shared = func.count().label("shared")
     return (
-        select(near.c.story_id)
+        select(near.c.story_id, shared)
         .group_by(near.c.story_id)
         .order_by(shared.desc(), near.c.story_id.desc())
         .limit(CANDIDATE_STORIES)
     )
-
-
-# The ids of the ``MEMBERS_PER_STORY`` latest articles of each story "story_ids" within the
-# window, ranked from the story index alone (it holds story, date and id).
-_LATEST = (
-    select(
-        articles.c.id,
-        func.row_number()
-        .over(
-            partition_by=articles.c.story_id,
-            order_by=(articles.c.published_at.desc(), articles.c.id.desc()),
-        )
-        .label("rank"),
-    )
-    .where(
-        articles.c.story_id.in_(bindparam("story_ids", expanding=True)),
-        articles.c.published_at >= LO,
-        articles.c.published_at <= HI,
-    )
-    .subquery()
-)
-# Their features, repeats aside.
-MEMBERS = select(articles.c.story_id, articles.c.story_features).where(
-    articles.c.id.in_(select(_LATEST.c.id).where(_LATEST.c.rank <= MEMBERS_PER_STORY)),
-    articles.c.duplicate_of.is_(None),
-    articles.c.story_features.is_not(None),
-)
 
 
 def file_keys(
