@@ -11,12 +11,12 @@ Hands on a ``CategoryChoice``: the category, where it came from and how sure it 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tagwire.enrich.classify import load_category_model
+from tagwire.enrich.names import strip_accents
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,5 +155,4 @@ def category_of_url(url: str) -> str | None:
 
 
 def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return strip_accents(text.strip().lower())

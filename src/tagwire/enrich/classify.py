@@ -14,9 +14,7 @@ only numpy is needed here. Features are hashed with CRC-32, so no vocabulary is 
 from __future__ import annotations
 
 import json
-import math
 import re
-import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -26,6 +24,8 @@ from importlib import resources
 from itertools import pairwise
 
 import numpy as np
+
+from tagwire.enrich.names import strip_accents
 
 WORD_BUCKETS = 1 << 20
 CHAR_BUCKETS = 1 << 20
@@ -56,8 +56,7 @@ class ArticleFeatures:
 
 
 def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return strip_accents(text.lower())
 
 
 def article_words(title: str, text: str) -> list[str]:
@@ -66,12 +65,12 @@ def article_words(title: str, text: str) -> list[str]:
     return headline * HEADLINE_WEIGHT + body
 
 
-def _hashed(grams: Counter[str], offset: int, buckets: int) -> dict[int, float]:
-    block: dict[int, float] = {}
-    for gram, count in grams.items():
-        key = offset + _crc(gram) % buckets
-        block[key] = block.get(key, 0.0) + 1.0 + math.log(count)  # sublinear tf
-    return block
+def _hashed(grams: Counter[str], offset: int, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """The grams' buckets (sorted) with their summed sublinear counts."""
+    keys = np.fromiter((_crc(gram) for gram in grams), np.int64, len(grams)) % buckets + offset
+    weights = 1.0 + np.log(np.fromiter(grams.values(), float, len(grams)))
+    ids, inverse = np.unique(keys, return_inverse=True)
+    return ids, np.bincount(inverse, weights=weights)
 
 
 @lru_cache(maxsize=1 << 18)
@@ -153,11 +152,11 @@ def load_category_words() -> CategoryWords:
 
 def article_features(title: str, text: str) -> ArticleFeatures:
     words = article_words(title, text)
-    word_ids = _hashed(word_grams(words), 0, WORD_BUCKETS)
+    word_ids, word_values = _hashed(word_grams(words), 0, WORD_BUCKETS)
     char_ids, char_values = char_block(words)
     return ArticleFeatures(
-        np.concatenate([np.fromiter(word_ids, np.int64, len(word_ids)), char_ids]),
-        np.concatenate([np.fromiter(word_ids.values(), float, len(word_ids)), char_values]),
+        np.concatenate([word_ids, char_ids]),
+        np.concatenate([word_values, char_values]),
         load_category_words().share(words),
     )
 

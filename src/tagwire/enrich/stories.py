@@ -41,7 +41,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from functools import cache, partial
 
 from wordfreq import available_languages, get_frequency_dict
 
+from tagwire.enrich.names import strip_accents
 from tagwire.models import TagScore
 
 STORY_WINDOW = timedelta(days=3)
@@ -178,7 +178,7 @@ def words_of(tag: TagScore) -> set[str]:
 
 
 def folded(word: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    return strip_accents(word)
 
 
 def tokens(text: str) -> list[str]:
