@@ -25,7 +25,7 @@ import json
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
@@ -33,7 +33,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from wordfreq import top_n_list
 
@@ -364,18 +364,23 @@ def finish(engine: Engine) -> None:
         if engine.dialect.name == "postgresql":
             for statement in import_module(FIRST_MIGRATION).POSTGRES_FTS:
                 conn.execute(text(statement))
-            for table in TABLES:
-                if "id" in table.c:
-                    conn.execute(
-                        text(
-                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
-                            f" (SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
-                        )
-                    )
+            move_sequences(conn, [table for table in TABLES if "id" in table.c])
             conn.execute(text("ANALYZE"))
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def move_sequences(conn: Connection, tables: Iterable[Table]) -> None:
+    """PostgreSQL: each table's id sequence past the ids the fill gave, so a row added
+    later (a story started) takes a new one."""
+    for table in tables:
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
+                f" (SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
+            )
+        )
 
 
 def database_size_mb(url: str) -> float | None:

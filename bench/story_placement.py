@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from fill import END, OUTLETS, TAGS, Draws
+from fill import END, OUTLETS, TAGS, Draws, move_sequences
 from sqlalchemy import Engine, func, insert, select, text
 
 from tagwire.enrich.classify import load_category_model
@@ -136,13 +136,7 @@ def settle(engine: Engine) -> None:
     statistics; SQLite: the write-ahead log folded into the file."""
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            for table in (articles, stories):
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
-                        f" (SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
-                    )
-                )
+            move_sequences(conn, (articles, stories))
             conn.execute(text("ANALYZE"))
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
