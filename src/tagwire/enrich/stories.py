@@ -381,20 +381,22 @@ def gate(share: float, weight: float) -> float:
 
 
 def centroid(vectors: Iterable[Vector]) -> dict[str, float]:
-    total: dict[str, float] = defaultdict(float)
+    total: dict[str, float] = {}
+    get = total.get  # the hottest loop of story placement
     for vector in vectors:
         for key, weight in vector:
-            total[key] += weight
+            total[key] = get(key, 0.0) + weight
     return total
 
 
 def cosine(vector: Vector, other: Mapping[str, float]) -> float:
     """Cosine of an L2-normalised vector with any other (of part of one: that part's
     share of the whole vector's cosine)."""
-    norm = math.sqrt(sum(w * w for w in other.values()))
+    norm = math.hypot(*other.values())
     if not norm:
         return 0.0
-    return sum(w * other.get(k, 0.0) for k, w in vector) / norm
+    get = other.get
+    return sum(w * get(k, 0.0) for k, w in vector) / norm
 
 
 def story_title(members: Sequence[tuple[str, StoryFeatures]]) -> str:
