@@ -7,12 +7,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from tagwire.enrich.entities import CONTEXT_WORDS, KINDS, Entity, EntityRecognizer, name_bearing
+from tagwire.enrich.entities import (
+    CONTEXT_WORDS,
+    KINDS,
+    Entity,
+    EntityRecognizer,
+    load_ner,
+    name_bearing,
+    recognised,
+)
 from tagwire.enrich.gazetteer import load_gazetteer
 from tagwire.enrich.language import detect_language, normalise_language
 from tagwire.enrich.names import clean_name, is_title, make_label, slugify
 from tagwire.enrich.phrases import capitalised_phrases, entity_parts, has_case, name_spans
 from tagwire.enrich.tagging import ArticleText, Tagger, expansion_before
+from tagwire.settings import Settings
 
 LEAD = (
     "Fighters of the Coalition for the Defence of the Oasis (CDO) clashed with Malian troops"
@@ -357,6 +366,27 @@ def test_entities_come_back_at_the_offsets_of_the_whole_text(recognizer: EntityR
     assert {e.text for e in entities} == {"John Smith", "Bamako", "Algiers"}
     assert all(text[e.start : e.end] == e.text for e in entities)
     assert recognizer.entities_many([text, "", text], ["en", "en", "fr"])[0] == entities
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("language", "texts"),
+    [
+        ("en", [LEAD, BODY, "", "Talks resumed when John Smith flew from Bamako to Algiers.", "."]),
+        (
+            "fr",
+            [
+                "Le président Emmanuel Macron a reçu lundi à Paris le ministre malien.",
+                "La Banque mondiale et l'Union africaine se réunissent à Dakar.",
+            ],
+        ),
+    ],
+)
+def test_ner_decoded_here_finds_what_spacy_finds(language: str, texts: list[str]):
+    nlp = load_ner(getattr(Settings.from_env({}), f"spacy_model_{language}"))
+    ours = [[(e.text, e.label_) for e in doc.ents] for doc in recognised(nlp, texts)]
+    theirs = [[(e.text, e.label_) for e in doc.ents] for doc in nlp.pipe(texts)]
+    assert ours == theirs and any(ours)
 
 
 @pytest.mark.slow
