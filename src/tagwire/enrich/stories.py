@@ -75,6 +75,9 @@ PARTICULARS_SHARE = 0.05  # ...or its people and numbers' part of the centroid c
 EVENT_NAME_ARTICLES = 5
 EVENT_NAME_CROWDING = 2.5  # ...and this many of them per story carrying it, on average
 CANDIDATE_STORIES = 20  # as the store fetches them (``store.stories``)
+# A story is judged, and titled, on its most recent members in the window: bounds the cost
+# of a story hundreds of outlets cover (a war, an election night) whatever its size.
+MEMBERS_PER_STORY = 20
 # A candidate story of fewer members joins the story the new article joins when each of
 # its members fits that story (the article with it) at this similarity.
 ABSORBED_STORY = 3
@@ -453,10 +456,18 @@ class StoryIndex:
                 if within_window(features, other):
                     shared[story_id] += 1
         ranked = sorted(shared, key=lambda sid: (-shared[sid], -sid))[:CANDIDATE_STORIES]
-        return [
-            StoryCandidate(sid, tuple(self.articles[a][0] for a in self.stories[sid]))
-            for sid in sorted(ranked)
+        return [StoryCandidate(sid, self.latest_members(sid, features)) for sid in sorted(ranked)]
+
+    def latest_members(self, story_id: int, features: StoryFeatures) -> tuple[StoryFeatures, ...]:
+        """The story's ``MEMBERS_PER_STORY`` latest articles within the window of the
+        article's date, in the order they were added, as the store reads them."""
+        near = [
+            (self.articles[a][0].published_at, a)
+            for a in self.stories[story_id]
+            if within_window(features, self.articles[a][0])
         ]
+        latest = sorted(a for _, a in sorted(near)[-MEMBERS_PER_STORY:])
+        return tuple(self.articles[a][0] for a in latest)
 
     def story_of(self, article_id: int) -> int:
         return self.articles[article_id][1]

@@ -35,6 +35,7 @@ from sqlalchemy import (
 
 from tagwire.enrich.duplicates import BANDS, band_keys, headlines_agree, is_duplicate
 from tagwire.enrich.stories import (
+    MEMBERS_PER_STORY,
     STORY_WINDOW,
     StoryCandidate,
     StoryFeatures,
@@ -49,9 +50,6 @@ CANDIDATE_STORIES = 20  # the stories sharing the most keys with the new article
 # Articles read per key, the most recent in the window: bounds the cost of a common key
 # (a country on every other article) whatever the corpus size.
 ARTICLES_PER_KEY = 60
-# A story is judged, and titled, on its most recent articles in the window: bounds the cost
-# of a story that hundreds of outlets cover (a war, an election night) whatever its size.
-MEMBERS_PER_STORY = 50
 MAX_KEYS = 24  # an article's keys looked up: its tags (the cap is 15) and key terms (5)
 DUPLICATE_CANDIDATES = 50
 
