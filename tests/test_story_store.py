@@ -291,3 +291,26 @@ def test_a_big_story_is_judged_and_titled_on_its_latest_articles_and_counted_who
     assert story.article_count == size and story.outlet_count == 1
     assert (story.first_seen_at, story.last_seen_at) == (start, latest[-1])
     assert story.title == "Report 10"  # all alike: the oldest of the latest ones
+
+
+def test_an_article_joining_moves_the_counts_as_a_full_recount_would(engine):
+    """Joining counts one article more, and one outlet more only for a new outlet; the
+    story's time span and title are what counting all its articles again gives."""
+    feed_id = feed(engine)
+    first = stored(engine, feed_id, 4, FLOOD, outlet="Outlet A")
+    stored(engine, feed_id, 3, FLOOD_AGAIN, outlet="Outlet B")
+    stored(engine, feed_id, 2, FLOOD, outlet="Wire Copy")  # a repeat, one more source
+    stored(engine, feed_id, 1, FLOOD_AGAIN + " Rescue teams stayed overnight.", outlet="Outlet B")
+    story_id = get_article(engine, first).story_id
+    columns = ("title", "article_count", "outlet_count", "first_seen_at", "last_seen_at")
+
+    def story_row():
+        with engine.connect() as conn:
+            row = conn.execute(select(stories).where(stories.c.id == story_id)).one()
+        return tuple(getattr(row, c) for c in columns)
+
+    joined = story_row()
+    with engine.begin() as conn:
+        refresh_story(conn, story_id)
+    assert joined == story_row()
+    assert joined[1:3] == (4, 3)

@@ -125,6 +125,7 @@ articles = Table(
     Index("ix_articles_published", "published_at", "id"),
     Index("ix_articles_tagged_with", "tagged_with"),
     Index("ix_articles_story", "story_id", "published_at", "id"),
+    Index("ix_articles_story_outlet", "story_id", "outlet_id"),
     Index("ix_articles_outlet_published", "outlet_id", "published_at", "id"),
 )
 

@@ -25,7 +25,9 @@ from sqlalchemy import (
     Row,
     Select,
     bindparam,
+    case,
     delete,
+    exists,
     func,
     insert,
     select,
@@ -79,7 +81,7 @@ def place_in_story(
         conn.execute(
             MARK_DUPLICATE, {"article_id": article_id, "original": original.id, "story": story_id}
         )
-        refresh_story(conn, story_id)
+        story_joined(conn, story_id, article_id)
         return story_id
     keys = list(dict.fromkeys(key[:200] for key in lookup_keys(features)))[:MAX_KEYS]
     candidates = candidate_stories(conn, window, keys)
@@ -88,9 +90,13 @@ def place_in_story(
     file_keys(conn, article_id, story_id, features, keys)
     if chosen is not None:
         conn.execute(JOIN_STORY, {"article_id": article_id, "story": story_id})
-        for absorbed in absorbed_stories(features, story_id, candidates):
-            move_story(conn, absorbed, story_id)
-        refresh_story(conn, story_id)
+        absorbed = absorbed_stories(features, story_id, candidates)
+        for other in absorbed:
+            move_story(conn, other, story_id)
+        if absorbed:
+            refresh_story(conn, story_id)
+        else:
+            story_joined(conn, story_id, article_id)
     # A story the article starts is already as ``refresh_story`` would leave it.
     return story_id
 
@@ -355,6 +361,49 @@ def refresh_story(conn: Connection, story_id: int) -> None:
     )
 
 
+def story_joined(conn: Connection, story_id: int, article_id: int) -> None:
+    """One article more in the story: its counts and time span moved by that article alone
+    (a story of thousands of articles costs what a small one does), its title from its
+    latest originals, as ``refresh_story`` would leave them."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(LOCK_STORY, {"story": story_id})
+    conn.execute(COUNT_JOINED, {"story": story_id, "article_id": article_id})
+    latest = list(conn.execute(LATEST_ORIGINALS, {"story": story_id}))
+    if latest:
+        title = representative_title(latest[::-1])
+        conn.execute(RETITLE, {"story": story_id, "new_title": title})
+
+
+_JOINED = articles.alias("joined")
+_JOINED_OUTLET = (
+    select(_JOINED.c.outlet_id).where(_JOINED.c.id == bindparam("article_id")).scalar_subquery()
+)
+_JOINED_AT = (
+    select(_JOINED.c.published_at).where(_JOINED.c.id == bindparam("article_id")).scalar_subquery()
+)
+# Another article of the joined one's outlet already in the story (index on story, outlet).
+_OUTLET_THERE = exists().where(
+    articles.c.story_id == bindparam("story"),
+    articles.c.outlet_id == _JOINED_OUTLET,
+    articles.c.id != bindparam("article_id"),
+)
+COUNT_JOINED = (
+    update(stories)
+    .where(stories.c.id == bindparam("story"))
+    .values(
+        article_count=stories.c.article_count + 1,
+        outlet_count=stories.c.outlet_count + case((_OUTLET_THERE, 0), else_=1),
+        first_seen_at=case(
+            (stories.c.first_seen_at > _JOINED_AT, _JOINED_AT), else_=stories.c.first_seen_at
+        ),
+        last_seen_at=case(
+            (stories.c.last_seen_at < _JOINED_AT, _JOINED_AT), else_=stories.c.last_seen_at
+        ),
+    )
+)
+RETITLE = (
+    update(stories).where(stories.c.id == bindparam("story")).values(title=bindparam("new_title"))
+)
 LOCK_STORY = select(stories.c.id).where(stories.c.id == bindparam("story")).with_for_update()
 UPDATE_STORY = (
     update(stories)
