@@ -339,20 +339,16 @@ NEW_STORY = insert(stories).values(
 
 def refresh_story(conn: Connection, story_id: int) -> None:
     """Counts and time span from all the story's articles, counted by the database; the
-    title from its ``MEMBERS_PER_STORY`` latest originals. The story's row is locked first
-    on PostgreSQL, so two workers adding to one story count both (SQLite has one writer at
-    a time: nothing to lock, no query)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(LOCK_STORY, {"story": story_id})
+    title from its ``MEMBERS_PER_STORY`` latest originals."""
+    lock_story(conn, story_id)
     span = conn.execute(SPAN, {"story": story_id}).one()
     if not span.articles:
         return
-    latest = list(conn.execute(LATEST_ORIGINALS, {"story": story_id}))
     conn.execute(
         UPDATE_STORY,
         {
             "story": story_id,
-            "new_title": representative_title(latest[::-1]) or span.first_title,
+            "new_title": latest_title(conn, story_id) or span.first_title,
             "articles": span.articles,
             "outlets": span.outlets,
             "first": span.first,
@@ -365,13 +361,24 @@ def story_joined(conn: Connection, story_id: int, article_id: int) -> None:
     """One article more in the story: its counts and time span moved by that article alone
     (a story of thousands of articles costs what a small one does), its title from its
     latest originals, as ``refresh_story`` would leave them."""
+    lock_story(conn, story_id)
+    conn.execute(COUNT_JOINED, {"story": story_id, "article_id": article_id})
+    title = latest_title(conn, story_id)
+    if title is not None:
+        conn.execute(RETITLE, {"story": story_id, "new_title": title})
+
+
+def lock_story(conn: Connection, story_id: int) -> None:
+    """The story's row locked on PostgreSQL, so two workers adding to one story count both
+    (SQLite has one writer at a time: nothing to lock, no query)."""
     if conn.dialect.name == "postgresql":
         conn.execute(LOCK_STORY, {"story": story_id})
-    conn.execute(COUNT_JOINED, {"story": story_id, "article_id": article_id})
+
+
+def latest_title(conn: Connection, story_id: int) -> str | None:
+    """The representative headline of the story's latest originals; ``None`` if it has none."""
     latest = list(conn.execute(LATEST_ORIGINALS, {"story": story_id}))
-    if latest:
-        title = representative_title(latest[::-1])
-        conn.execute(RETITLE, {"story": story_id, "new_title": title})
+    return representative_title(latest[::-1]) if latest else None
 
 
 _JOINED = articles.alias("joined")
