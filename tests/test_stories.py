@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from tagwire.enrich.stories import (
     SMALL_STORY,
     STORY_THRESHOLD,
     STORY_WINDOW,
+    CentroidCache,
     StoryCandidate,
     StoryFeatures,
     StoryIndex,
@@ -209,6 +211,23 @@ def test_a_story_of_several_articles_is_judged_on_its_centroid():
     article = region_features({**names, **{f"event{n}": 0.5 for n in range(SMALL_STORY)}}, "new")
     assert story_similarity(article, members[: SMALL_STORY - 1]) == 0
     assert story_similarity(article, members) >= STORY_THRESHOLD
+
+
+def test_a_member_lists_centroid_is_summed_once_and_kept_while_in_use():
+    cache = CentroidCache(2)
+    first = (region_features({"kidal": 1.0, "vote": 1.0}, "a"), vote_features(["vote"], "b"))
+    second = (vote_features(["count"], "c"),)
+    summed = cache(first)
+    assert summed.weights == pytest.approx({"kidal": 0.7071, "vote": 1.7071})
+    assert summed.norm == pytest.approx(math.hypot(0.7071, 1.7071))
+    assert cache(first) is summed
+    counted = cache(second)
+    cache(first)  # used last: ``second`` is the one to go
+    cache((vote_features(["seats"], "d"),))
+    assert cache(first) is summed
+    assert cache(second) is not counted
+    # An equal list of other objects is summed again, to the same centroid.
+    assert cache(tuple(reversed(first))).weights == pytest.approx(summed.weights)
 
 
 def test_a_name_crowded_into_one_story_is_the_events_not_the_regions():

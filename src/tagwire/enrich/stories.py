@@ -41,7 +41,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -302,24 +302,24 @@ def story_similarity(
     the round. A small story must also pass ``region_gate``, where the words
     ``event_words()`` returns are not a region's names. A cosine below
     ``STORY_THRESHOLD`` is returned as it is: the rest could only lower it."""
-    recent = [m for m in members if within_window(article, m)]
+    recent = tuple(m for m in members if within_window(article, m))
     if not recent:
         return 0.0
-    middle = centroid(m.terms for m in recent)
-    score = cosine(article.terms, middle)
+    middle = story_centroid(recent)
+    score = middle.cosine(article.terms)
     if score < STORY_THRESHOLD:
         return score
     if len(recent) < SMALL_STORY and not region_gate(article, recent, middle, event_words()):
         return 0.0
     tags = coverage(article.tags, {slug for m in recent for slug, _ in m.tags})
-    key_terms = coverage(article.terms[:KEY_TERMS], middle.keys())
+    key_terms = coverage(article.terms[:KEY_TERMS], middle.weights.keys())
     return score * gate(tags, TAG_WEIGHT) * gate(key_terms, KEY_TERM_WEIGHT)
 
 
 def region_gate(
     article: StoryFeatures,
     recent: Sequence[StoryFeatures],
-    middle: Mapping[str, float],
+    middle: Centroid,
     event_words: Set[str] = frozenset(),
 ) -> bool:
     """Whether a small story shares more than a region's names with the article: a member
@@ -333,7 +333,7 @@ def region_gate(
     theirs = set().union(*(particulars(m) for m in recent))
     shared = particulars(article) & theirs
     # Those terms alone: their part of the article's cosine with the centroid.
-    return cosine(tuple(tw for tw in article.terms if tw[0] in shared), middle) >= PARTICULARS_SHARE
+    return middle.cosine(tuple(tw for tw in article.terms if tw[0] in shared)) >= PARTICULARS_SHARE
 
 
 def particulars(article: StoryFeatures) -> set[str]:
@@ -383,23 +383,59 @@ def gate(share: float, weight: float) -> float:
     return 1 - weight + weight * share
 
 
-def centroid(vectors: Iterable[Vector]) -> dict[str, float]:
+@dataclass(frozen=True, slots=True)
+class Centroid:
+    """The sum of a story's member term vectors, and its length."""
+
+    weights: dict[str, float]
+    norm: float
+
+    def cosine(self, vector: Vector) -> float:
+        """Cosine of an L2-normalised vector with the centroid (of part of one: that
+        part's share of the whole vector's cosine)."""
+        if not self.norm:
+            return 0.0
+        get = self.weights.get
+        return sum(w * get(k, 0.0) for k, w in vector) / self.norm
+
+
+def centroid(vectors: Iterable[Vector]) -> Centroid:
     total: dict[str, float] = {}
     get = total.get  # the hottest loop of story placement
     for vector in vectors:
         for key, weight in vector:
             total[key] = get(key, 0.0) + weight
-    return total
+    return Centroid(total, math.hypot(*total.values()))
 
 
-def cosine(vector: Vector, other: Mapping[str, float]) -> float:
-    """Cosine of an L2-normalised vector with any other (of part of one: that part's
-    share of the whole vector's cosine)."""
-    norm = math.hypot(*other.values())
-    if not norm:
-        return 0.0
-    get = other.get
-    return sum(w * get(k, 0.0) for k, w in vector) / norm
+class CentroidCache:
+    """The centroids of the member lists placement reads again and again (a story in the
+    news is a candidate for most articles of its event), the ``size`` last used. A list is
+    known by its members' identity: the store parses a stored article's features once
+    (``store.stories.parsed_features``) and the evaluation's index holds its own, so the
+    same members are the same objects. An entry holds its members, so while it is kept
+    no other object can take one of their ids."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[int, ...], tuple[Sequence[StoryFeatures], Centroid]]
+        self.entries = OrderedDict()
+
+    def __call__(self, members: Sequence[StoryFeatures]) -> Centroid:
+        key = tuple(map(id, members))
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.entries.move_to_end(key)
+            return entry[1]
+        found = centroid(m.terms for m in members)
+        self.entries[key] = (members, found)
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return found
+
+
+# An article has up to twenty candidates: the lists of some fifty placements.
+story_centroid = CentroidCache(1024)
 
 
 def story_title(members: Sequence[tuple[str, StoryFeatures]]) -> str:
@@ -407,7 +443,7 @@ def story_title(members: Sequence[tuple[str, StoryFeatures]]) -> str:
     if not members:
         return ""
     middle = centroid(features.terms for _, features in members)
-    scores = [cosine(features.terms, middle) for _, features in members]
+    scores = [middle.cosine(features.terms) for _, features in members]
     return members[scores.index(max(scores))][0]
 
 
