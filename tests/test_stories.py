@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from tagwire.enrich.stories import (
     event_names,
     normalised,
     particulars,
+    rival_leads,
     story_features,
     story_similarity,
     story_title,
@@ -285,6 +287,50 @@ def test_only_small_stories_of_the_same_event_are_absorbed():
     quakes = [StoryCandidate(1, (chile,)), StoryCandidate(2, (japan,))]
     assert choose_story(chile_again, quakes) == 1
     assert absorbed_stories(chile_again, 1, quakes) == ()
+
+
+# One champion's two title defences, each report led by its challenger.
+TITLE_DEFENCES = [
+    (
+        "Ring Weekly",
+        "Vell stops Mensah in the ninth to keep his heavyweight belts",
+        "Darius Vell retained his heavyweight belts on Saturday, stopping challenger Koffi"
+        " Mensah in the ninth round in Rotterdam. Mensah was down twice before the referee"
+        " waved it off; Vell has now defended the titles eleven times.",
+        [tag("Koffi Mensah", 1.0, "person"), tag("Darius Vell", 0.8, "person")],
+    ),
+    (
+        "Boxing Desk",
+        "Vell knocks out Ostberg in the fourth to retain heavyweight titles",
+        "Darius Vell kept his heavyweight titles on Saturday, knocking out challenger Lars"
+        " Ostberg in the fourth round in Gothenburg. Ostberg went down from a left hook; Vell"
+        " has now defended the belts twelve times.",
+        [tag("Lars Ostberg", 1.0, "person"), tag("Darius Vell", 0.8, "person")],
+    ),
+    (
+        "Sports Hour",
+        "Mensah stopped by Vell in the ninth round in Rotterdam",
+        "Koffi Mensah's title challenge ended in the ninth round in Rotterdam on Saturday,"
+        " when the referee stopped his fight with Darius Vell, who retained his heavyweight"
+        " belts.",
+        [tag("Koffi Mensah", 1.0, "person"), tag("Darius Vell", 0.9, "person")],
+    ),
+]
+
+
+def test_reports_led_by_rival_people_are_other_events():
+    first, second, first_again = (features_of(r) for r in TITLE_DEFENCES)
+    assert first.leads == ("koffi-mensah",)
+    assert rival_leads(second, [first])
+    assert not rival_leads(first_again, [first])
+    index = StoryIndex()
+    mensah, ostberg = index.add(1, first), index.add(2, second)
+    assert ostberg != mensah
+    assert index.add(3, first_again) == mensah
+    # Without lead people, the two defences share enough to make one story.
+    unled = [replace(features_of(r), leads=()) for r in TITLE_DEFENCES[:2]]
+    assert not rival_leads(unled[1], [unled[0]])
+    assert story_similarity(unled[1], [unled[0]]) >= STORY_THRESHOLD
 
 
 def test_people_and_numbers_are_particulars_places_and_years_are_not():
