@@ -333,6 +333,25 @@ def test_reports_led_by_rival_people_are_other_events():
     assert story_similarity(unled[1], [unled[0]]) >= STORY_THRESHOLD
 
 
+def test_a_lead_is_mentioned_however_the_report_spells_the_name():
+    # The slug is "ines-obrien"; the report writes "Inès O'Brien" and tags her in passing.
+    led = StoryFeatures(
+        normalised([("budget", 1.0)]), normalised([("ines-obrien", 1.0)]), MONDAY, "a"
+    )
+    led = replace(led, leads=("ines-obrien",))
+    spelt = StoryFeatures(
+        normalised([("budget", 1.0), ("inès", 0.9), ("o'brien", 0.9)]),
+        normalised([("tomas-reyes", 1.0), ("ines-obrien", 0.1)]),
+        MONDAY,
+        "b",
+        leads=("tomas-reyes",),
+    )
+    assert not rival_leads(led, [spelt])
+    # A lead no word of could be found ("x") is no lead: it would be everyone's rival.
+    unnamed = features_of(("Outlet", "X speaks", "X spoke.", [tag("X", 1.0, "person")]))
+    assert unnamed.leads == ()
+
+
 def test_people_and_numbers_are_particulars_places_and_years_are_not():
     strike = features_of(
         (

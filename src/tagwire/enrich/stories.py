@@ -21,8 +21,8 @@ From ``SMALL_STORY`` members on, the centroid speaks for the event.
 
 Two events of one kind share most words and often a name (one champion's two title
 defences, one cabinet's two resignations): what tells them apart is whom each report is
-mainly about. An article whose lead people (the people among its most salient tags) go
-unmentioned, or named in passing only, in half the story's members or more, each led by
+mainly about. An article whose lead people (the people its top tag names, ties included)
+go unmentioned, or named in passing only, in half the story's members or more, each led by
 people the article does not mention, is about another event (``rival_leads``): a
 challenger against another challenger.
 
@@ -48,6 +48,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
@@ -187,15 +188,18 @@ def story_features(
     names = {w for tag in tags if tag.kind in NAME_KINDS for w in words_of(tag)}
     tag_weights = {tag.slug: tag.salience for tag in tags}
     lead = max((tag.salience for tag in tags), default=0.0)
+    leads = {
+        tag.slug
+        for tag in tags
+        if tag.kind in LEAD_KINDS and tag.salience >= lead > 0 and nameable(tag.slug)
+    }
     return StoryFeatures(
         terms=normalised(top),
         tags=normalised(sorted(tag_weights.items(), key=lambda sw: (-sw[1], sw[0]))),
         published_at=as_utc(published_at),
         outlet=outlet,
         named=tuple(n for n, (t, _) in enumerate(top) if folded(t) in names),
-        leads=tuple(
-            sorted({tag.slug for tag in tags if tag.kind in LEAD_KINDS and tag.salience >= lead})
-        ),
+        leads=tuple(sorted(leads)),
     )
 
 
@@ -369,7 +373,8 @@ def rival_leads(article: StoryFeatures, recent: Sequence[StoryFeatures]) -> bool
     not mention while it is led by people they do not mention: two title defences of one
     champion, each report led by its challenger; two resignations from one cabinet, by
     the minister who left. A member without lead people, or mentioning the article's, says
-    nothing against it."""
+    nothing against it; nor does one stored before features held lead people (version 3),
+    until it leaves the window."""
     if not article.leads:
         return False
     words = mentioned(article)
@@ -388,13 +393,20 @@ def mentions_any(words: Set[str], leads: Iterable[str]) -> bool:
     return any(len(word) > 1 and word in words for lead in leads for word in lead.split("-"))
 
 
+def nameable(slug: str) -> bool:
+    """Whether a slug has a word ``mentions_any`` can find: a lead that could never be
+    mentioned would make a rival of every report."""
+    return any(len(word) > 1 for word in slug.split("-"))
+
+
 def mentioned(article: StoryFeatures) -> set[str]:
     """The words the article is about, not those it names in passing: the words of its
     tags at ``MENTION_SALIENCE`` of its top one or more and its ``MENTION_TERMS`` heaviest
-    terms (a report of one injured player recalls the one injured last year)."""
+    terms (a report of one injured player recalls the one injured last year), spelt as
+    slugs spell them: "mbappé" is "mbappe", "o'brien" is "obrien"."""
     least = MENTION_SALIENCE * article.tags[0][1] if article.tags else 0.0
     words = {word for slug, weight in article.tags if weight >= least for word in slug.split("-")}
-    words.update(term for term, _ in article.terms[:MENTION_TERMS])
+    words.update(folded(term).replace("'", "") for term, _ in article.terms[:MENTION_TERMS])
     return words
 
 
@@ -447,7 +459,8 @@ def gate(share: float, weight: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Centroid:
-    """The sum of a story's member term vectors, and its length."""
+    """The sum of a story's member term vectors, and its length. Shared by every placement
+    that reads the same members (``CentroidCache``): read it, never change it."""
 
     weights: dict[str, float]
     norm: float
@@ -476,23 +489,28 @@ class CentroidCache:
     known by its members' identity: the store parses a stored article's features once
     (``store.stories.parsed_features``) and the evaluation's index holds its own, so the
     same members are the same objects. An entry holds its members, so while it is kept
-    no other object can take one of their ids."""
+    no other object can take one of their ids. An entry is 5-20 KB (a few hundred terms),
+    and its members at most 20 features of ~4 KB each that the store's cache of parsed
+    features may have let go: 10-100 MB for 1,024 entries at worst."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.entries: OrderedDict[tuple[int, ...], tuple[Sequence[StoryFeatures], Centroid]]
         self.entries = OrderedDict()
+        self.lock = threading.Lock()  # a retag places articles in a thread of its own
 
     def __call__(self, members: Sequence[StoryFeatures]) -> Centroid:
         key = tuple(map(id, members))
-        entry = self.entries.get(key)
-        if entry is not None:
-            self.entries.move_to_end(key)
-            return entry[1]
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+                return entry[1]
         found = centroid(m.terms for m in members)
-        self.entries[key] = (members, found)
-        if len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        with self.lock:
+            self.entries[key] = (members, found)
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
         return found
 
 
