@@ -191,7 +191,7 @@ def story_features(
     leads = {
         tag.slug
         for tag in tags
-        if tag.kind in LEAD_KINDS and tag.salience >= lead > 0 and nameable(tag.slug)
+        if tag.kind in LEAD_KINDS and tag.salience >= lead > 0 and name_words(tag.slug)
     }
     return StoryFeatures(
         terms=normalised(top),
@@ -330,8 +330,8 @@ def story_similarity(
     defences of one champion) share most words, but not the opponent's name, the venue,
     the round; a story led by other people than the article (``rival_leads``) scores 0. A
     small story must also pass ``region_gate``, where the words ``event_words()`` returns
-    are not a region's names. A cosine below
-    ``STORY_THRESHOLD`` is returned as it is: the rest could only lower it."""
+    are not a region's names. A cosine below ``STORY_THRESHOLD`` is returned as it is:
+    the rest could only lower it."""
     recent = tuple(m for m in members if within_window(article, m))
     if not recent:
         return 0.0
@@ -378,25 +378,26 @@ def rival_leads(article: StoryFeatures, recent: Sequence[StoryFeatures]) -> bool
     if not article.leads:
         return False
     words = mentioned(article)
-    rivals = sum(
-        1
+    rivals = [
+        member
         for member in recent
-        if member.leads and not mentions_any(words, member.leads)
+        if member.leads
+        and not mentions_any(words, member.leads)
         and not mentions_any(mentioned(member), article.leads)
-    )  # fmt: skip
-    return rivals > 0 and rivals >= RIVAL_SHARE * len(recent)
+    ]
+    return bool(rivals) and len(rivals) >= RIVAL_SHARE * len(recent)
 
 
 def mentions_any(words: Set[str], leads: Iterable[str]) -> bool:
-    """Whether the words hold a word (of two letters or more: "o" of "jim-o-brien" names
-    no one) of one of the leads."""
-    return any(len(word) > 1 and word in words for lead in leads for word in lead.split("-"))
+    """Whether the words hold one of the leads' ``name_words``."""
+    return any(word in words for lead in leads for word in name_words(lead))
 
 
-def nameable(slug: str) -> bool:
-    """Whether a slug has a word ``mentions_any`` can find: a lead that could never be
-    mentioned would make a rival of every report."""
-    return any(len(word) > 1 for word in slug.split("-"))
+def name_words(slug: str) -> list[str]:
+    """The words of a person's slug that name them: two letters or more ("o" of
+    "jim-o-brien" names no one). A lead without any is none: it could never be mentioned,
+    and would make a rival of every report."""
+    return [word for word in slug.split("-") if len(word) > 1]
 
 
 def mentioned(article: StoryFeatures) -> set[str]:
